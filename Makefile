@@ -17,7 +17,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 PIPLOG := $(VENV)/pip.log
 PIPQ := >>$(PIPLOG) 2>&1 || { cat $(PIPLOG); exit 1; }
 
-.PHONY: setup sysdeps repro test readme clean-venv
+.PHONY: setup sysdeps data repro test readme clean-venv
 setup: $(STAMP)
 
 $(STAMP):
@@ -39,10 +39,15 @@ sysdeps:
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-data/raw:
-	@mkdir -p data/raw
+# The default corpus: rendered when data/raw/ is missing or empty (your own footage is left alone).
+# Generation is deterministic, so the result matches data.dvc and dvc does not rebuild needlessly.
+data: setup
+	@if [ -z "$$(ls -A data/raw 2>/dev/null)" ]; then \
+	  echo "rendering the default synthetic corpus into data/raw/ (nwt_synth)"; \
+	  $(BIN)/nwt_synth --out data/raw; \
+	fi
 
-repro: setup data/raw
+repro: setup data
 	$(BIN)/dvc repro
 
 test: setup

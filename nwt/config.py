@@ -11,8 +11,9 @@ import yaml
 from fastcore.script import call_parse
 
 # %% auto #0
-__all__ = ['PROFILES', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params', 'Params', 'deep_merge', 'load_params',
-           'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer', 'nwt_params']
+__all__ = ['PROFILES', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params', 'SynthParams', 'PrepParams', 'Params',
+           'deep_merge', 'load_params', 'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer',
+           'nwt_params']
 
 # %% ../nbs/00_config.ipynb #e83e0176
 class ConfigError(ValueError):
@@ -44,12 +45,57 @@ class Fig5Params:
     seed: int = 0
 
 @dataclass
+class SynthParams:
+    "The synthetic presenter corpus written by `nwt_synth` into data/raw/."
+    episodes: int = 12
+    seconds: float = 150.0
+    width: int = 640
+    height: int = 360
+    ntsc_every: int = 4
+    overlay_per_min: float = 3.0
+    unusable_per_min: float = 1.0
+    crf: int = 20
+    preset: str = 'veryfast'
+    seed: int = 0
+    workers: int = 2
+
+@dataclass
+class PrepParams:
+    "Appendix D preparation (`nwt_prep`): the paper's values, with pixel sizes given for a 1280x720 source and scaled to the input."
+    segment_time: float = 4.0
+    crop: list = field(default_factory=lambda: [507, 0, 1130, 712])
+    reference_height: int = 720
+    trim_s: float = 0.25
+    trim_min_s: float = 2.0
+    mask_threshold: int = 185
+    mask_area: list = field(default_factory=lambda: [4000, 100000])
+    mask_min_height: int = 80
+    mask_left_px: int = 20
+    mask_top_px: int = 550
+    height: int = 128
+    width: int = 112
+    fps: int = 30
+    sample_rate: int = 24000
+    n_mels: int = 80
+    n_fft: int = 1024
+    hop: int = 200
+    win: int = 800
+    fmin: float = 0.0
+    fmax: float = 8000.0
+    split: list = field(default_factory=lambda: [0.90, 0.05, 0.05])
+    review_file: str = 'data/review.csv'
+    workers: int = 2
+    seed: int = 0
+
+@dataclass
 class Params:
     "Every knob of the project, resolved for one `profile` (cpu, paper or smoke)."
     profile: str = 'cpu'
     seed: int = 0
     memcodes: MemcodeParams = field(default_factory=MemcodeParams)
     fig5: Fig5Params = field(default_factory=Fig5Params)
+    synth: SynthParams = field(default_factory=SynthParams)
+    prep: PrepParams = field(default_factory=PrepParams)
 
 # %% ../nbs/00_config.ipynb #79e3ca5b
 PROFILES = ('cpu', 'paper', 'smoke')
@@ -66,6 +112,7 @@ def _coerce(tp, v, where, fn):
     if dataclasses.is_dataclass(tp): return _build(tp, v, where, fn)
     if tp is float and isinstance(v, (int, float)) and not isinstance(v, bool): return float(v)
     if tp in (int, str, bool) and type(v) is tp: return v
+    if tp is list and isinstance(v, list): return v
     raise ConfigError(f"{fn}: {where} should be {tp.__name__}, got {v!r}")
 
 def _build(cls, d, where, fn):
