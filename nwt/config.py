@@ -83,7 +83,7 @@ class PrepParams:
     fmin: float = 0.0
     fmax: float = 8000.0
     split: list = field(default_factory=lambda: [0.90, 0.05, 0.05])
-    review_file: str = 'data/review.csv'
+    review_file: str = '{raw}/review.csv'
     workers: int = 2
     seed: int = 0
 

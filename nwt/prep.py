@@ -234,10 +234,10 @@ MANIFEST_COLS = ['id', 'episode', 'episode_id', 'split', 'frames', 'seconds', 't
                  'truth', 'source', 'fps_in', 'masked_frames']
 
 def footage_files(raw_dir) -> list:
-    "The footage files of a raw folder: everything but ground-truth sidecars, corpus.json and hidden files."
+    "The footage files of a raw folder: everything but ground-truth sidecars, corpus.json, review.csv and hidden files."
     raw_dir = Path(raw_dir)
     return sorted(f for f in raw_dir.iterdir() if f.is_file() and not f.name.startswith('.')
-                  and not f.name.endswith('.truth.json') and f.name != 'corpus.json')
+                  and not f.name.endswith('.truth.json') and f.name not in ('corpus.json', 'review.csv'))
 
 def _episode_job(args):
     f, out, p, review = args
@@ -252,7 +252,8 @@ def prepare_dataset(raw_dir, out_dir, p: PrepParams, workers: int | None = None,
     t0 = time.perf_counter()
     tmp = out_dir.with_name(out_dir.name + '.tmp')
     shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
-    review = read_review(p.review_file) if p.review_file else {}
+    rf = Path(p.review_file.replace('{raw}', str(raw_dir))) if p.review_file else None
+    review = read_review(rf) if rf else {}
     files = footage_files(raw_dir)
     jobs = [(f, tmp, p, review) for f in files]
     workers = max(1, min(workers or p.workers, len(jobs) or 1))

@@ -1,11 +1,12 @@
 """The project's test command (what `make test` and CI run).
 
 1. Sync check: `nbdev_export`, `nbdev_clean` and the README render must not change any file
-   (the notebooks, the library `nwt/` and README.md agree, and notebooks are clean).
+   (the notebooks, the library `nwt/` and README.md agree, and notebooks are clean), and dvc.lock
+   must have been recorded for the committed code, notebooks and params.
 2. `nbdev_test` over every notebook in nbs/ (pipeline notebooks included, at their smoke size).
 The last line is `N passed, M failed`: the notebooks plus the sync check.
 """
-import hashlib, re, subprocess, sys, time
+import hashlib, json, re, subprocess, sys, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,8 +30,26 @@ def sync_check() -> bool:
         print("sync check FAILED: nbdev_export / nbdev_clean / make readme changed these files "
               "(run them and commit the result):\n  " + "\n  ".join(changed))
         return False
-    print("sync check passed: notebooks, nwt/ and README.md agree; notebooks are clean")
+    stale = stale_stages()
+    if stale:
+        print("sync check FAILED: dvc.lock was recorded for other versions of these committed files "
+              "(run `dvc repro` after nbdev_export/nbdev_clean and commit dvc.lock):\n  " + "\n  ".join(stale))
+        return False
+    print("sync check passed: notebooks, nwt/ and README.md agree; notebooks are clean; dvc.lock matches the code")
     return True
+
+def stale_stages() -> list:
+    "Stages whose git-tracked dependencies (code, notebooks, params) differ from what dvc.lock recorded."
+    r = subprocess.run([str(BIN/'dvc'), 'status', '--json'], cwd=ROOT, capture_output=True, text=True)
+    if r.returncode: return [f"dvc status failed: {r.stderr.strip()[-300:]}"]
+    tracked = set(subprocess.run(['git', 'ls-files'], cwd=ROOT, capture_output=True, text=True).stdout.split())
+    out = []
+    for stage, changes in json.loads(r.stdout or '{}').items():
+        for ch in changes:
+            if isinstance(ch, dict):
+                for path, what in ch.get('changed deps', {}).items():
+                    if path in tracked: out.append(f"{stage}: {path} {what if isinstance(what, str) else 'modified: ' + ', '.join(what)}")
+    return out
 
 def run_nbdev_test():
     "Run nbdev_test, streaming its output; return (passed, failed) notebook names."
