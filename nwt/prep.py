@@ -5,7 +5,6 @@
 # %% ../nbs/03_prep.ipynb #a8990e0d
 from __future__ import annotations
 import csv, json, math, os, re, shutil, subprocess, tempfile, time, zlib
-from dataclasses import asdict
 from fractions import Fraction
 from pathlib import Path
 import numpy as np
@@ -15,14 +14,14 @@ import torch
 from torch.utils.data import Dataset, DataLoader
 from fastcore.script import call_parse
 from tqdm.auto import tqdm
-from .config import PrepParams, load_params, atomic_path, save_json
-from .synth import ffmpeg_exe, load_truth, TRUTH_KEYS, VideoWriter, write_wav
+from .config import PrepParams, load_params
+from .synth import ffmpeg_exe, load_truth, VideoWriter, write_wav
 
 # %% auto #0
-__all__ = ['VIDEO_EXT', 'MANIFEST_COLS', 'PrepError', 'probe', 'write_test_clip', 'barcode_index', 'split_episode', 'scaled',
-           'trim_window', 'read_frames', 'mask_overlays', 'load_audio', 'log_mel', 'aligned_audio_features',
-           'truth_for_clip', 'read_review', 'assign_splits', 'prepare_episode', 'footage_files', 'prepare_dataset',
-           'read_manifest', 'to_video_tensor', 'ClipDataset', 'make_loader', 'prep_metrics', 'nwt_prep']
+__all__ = ['MANIFEST_COLS', 'PrepError', 'probe', 'write_test_clip', 'barcode_index', 'split_episode', 'scaled', 'trim_window',
+           'read_frames', 'mask_overlays', 'load_audio', 'log_mel', 'aligned_audio_features', 'truth_for_clip',
+           'read_review', 'assign_splits', 'prepare_episode', 'footage_files', 'prepare_dataset', 'read_manifest',
+           'to_video_tensor', 'ClipDataset', 'make_loader', 'prep_metrics', 'nwt_prep']
 
 # %% ../nbs/03_prep.ipynb #59d8fdf6
 class PrepError(RuntimeError):
@@ -229,7 +228,6 @@ def prepare_episode(path, out_dir, p: PrepParams, review: dict | None = None, ke
     return dict(episode=path.stem, rows=rows, dropped=dropped, seconds_in=info['duration'], example=example)
 
 # %% ../nbs/03_prep.ipynb #eb079b14
-VIDEO_EXT = ('.mp4', '.mkv', '.mov', '.avi', '.webm', '.m4v')
 MANIFEST_COLS = ['id', 'episode', 'episode_id', 'split', 'frames', 'seconds', 't0', 'frames_path', 'mel_path', 'truth_path',
                  'truth', 'source', 'fps_in', 'masked_frames']
 
@@ -359,4 +357,4 @@ def nwt_prep(raw: str = 'data/raw',            # folder of footage (and optional
     st = prepare_dataset(raw, out, load_params(profile=profile).prep, workers)
     for e in st['bad_inputs']: print(e)
     print(f"{st['episodes']} episodes -> {st['clips_kept']} clips kept, {st['clips_dropped']} dropped {st['dropped_by_reason']}; "
-          f"{st['footage_seconds'] / st['wall_s']:.1f} s of footage per s -> {out}")
+          f"{st['footage_s_per_wall_s']} s of footage per s -> {out}")

@@ -244,6 +244,11 @@ def _poly(img, pts, s, color):
 def _line(img, a, b, s, color, th):
     cv2.line(img, _p(*a, s), _p(*b, s), color, max(1, int(round(th * s))), cv2.LINE_AA, SHIFT)
 
+def _camera(cam):
+    "The camera transform (zoom about the frame centre, then shift) of `cam` = (zoom, dx, dy), on 1280x720 coordinates."
+    zoom, dx, dy = cam
+    return lambda x, y: ((x - 640) * zoom + 640 + dx, (y - 360) * zoom + 360 + dy)
+
 # %% ../nbs/02_synth.ipynb #79e5834c
 @dataclass
 class FaceState:
@@ -256,8 +261,7 @@ MOUTH_W, MOUTH_H = 30.0, 26.0                    # mouth half-width at width 1, 
 
 def draw_person(img, st: FaceState, look: Look, s: float, cx: float = 818.0, cam=(1.0, 0.0, 0.0)):
     "Draw a presenter in state `st` onto BGR `img` (1280x720 coordinates scaled by `s`; cam = zoom, dx, dy)."
-    zoom, dx, dy = cam
-    def T(x, y): return ((x - 640) * zoom + 640 + dx, (y - 360) * zoom + 360 + dy)
+    T, zoom = _camera(cam), cam[0]
     def A(a, b): return (a * zoom, b * zoom)
     tint = look.tint
     shirt, skin, hair, tie = (_tinted(c, tint) for c in (look.shirt, look.skin, look.hair, look.tie))
@@ -285,7 +289,7 @@ def draw_person(img, st: FaceState, look: Look, s: float, cx: float = 818.0, cam
         _ellipse(img, F(ex, ey), A(16, max(eh, 0.6)), s, (235, 235, 235), st.head_roll)
         if eh > 2.5: _ellipse(img, F(ex + 0.8 * st.head_yaw, ey), A(6, min(6, eh)), s, (45, 35, 30), st.head_roll)
         by = ey - 22 - 10 * st.brow
-        _line(img, F(ex - 18, by + 3 - 2 * side * 0), F(ex + 18, by - 1), s, _tinted(tuple(int(v * 0.7) for v in look.hair), tint), 5)
+        _line(img, F(ex - 18, by + 3), F(ex + 18, by - 1), s, _tinted(tuple(int(v * 0.7) for v in look.hair), tint), 5)
     _line(img, F(0, -5), F(-5, 28), s, _tinted(tuple(int(v * 0.8) for v in look.skin), tint), 3)  # nose
     # mouth: lips ellipse, dark interior whose height is the openness
     mw = MOUTH_W * (0.55 + 0.6 * st.mouth_width)
@@ -300,8 +304,7 @@ def draw_person(img, st: FaceState, look: Look, s: float, cx: float = 818.0, cam
 
 def draw_desk(img, look: Look, s: float, cam=(1.0, 0.0, 0.0)):
     "The desk in front of the presenter."
-    zoom, dx, dy = cam
-    def T(x, y): return ((x - 640) * zoom + 640 + dx, (y - 360) * zoom + 360 + dy)
+    T = _camera(cam)
     _poly(img, [T(x, y) for x, y in [(380, 615), (1280, 615), (1280, 740), (380, 740)]], s, _tinted(look.desk, look.tint))
     _line(img, T(380, 615), T(1280, 615), s, _tinted(tuple(int(v * 0.7) for v in look.desk), look.tint), 4)
 
