@@ -11,9 +11,9 @@ import yaml
 from fastcore.script import call_parse
 
 # %% auto #0
-__all__ = ['PROFILES', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params', 'SynthParams', 'PrepParams', 'Params',
-           'deep_merge', 'load_params', 'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer',
-           'nwt_params']
+__all__ = ['PROFILES', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params', 'SynthParams', 'PrepParams', 'DVAEParams',
+           'TrainDVAEParams', 'Params', 'deep_merge', 'load_params', 'atomic_path', 'save_json', 'StageOutputs',
+           'stage_outputs', 'StageTimer', 'nwt_params']
 
 # %% ../nbs/00_config.ipynb #e83e0176
 class ConfigError(ValueError):
@@ -30,10 +30,10 @@ def repo_root(start: str | os.PathLike | None = None) -> Path:
 @dataclass
 class MemcodeParams:
     "The Memcode layer (paper 2.1.1, B.1.2): `heads` choices from a codebook of `codebook_size` rows of depth `codebook_dim`."
-    heads: int = 4
+    heads: int = 8
     codebook_size: int = 8
-    codebook_dim: int = 256
-    dim: int = 256
+    codebook_dim: int = 128
+    dim: int = 128
     temperature: float = 1.0
 
 @dataclass
@@ -88,6 +88,46 @@ class PrepParams:
     seed: int = 0
 
 @dataclass
+class DVAEParams:
+    "dVAE-Adv generator and critics (paper 2.1, B.1, Table 4); frame size comes from `prep`, the latent grid from `mem16`/`mem8`."
+    stem: int = 16
+    widths: list = field(default_factory=lambda: [16, 32, 64, 128, 128])
+    blocks: list = field(default_factory=lambda: [0, 1, 2, 1, 1])
+    kernel: int = 3
+    temporal: list = field(default_factory=lambda: [[3, 64], [2, 64]])
+    episode_dim: int = 16
+    critic_scale: float = 0.125
+    mem16: list = field(default_factory=lambda: [16, 14])
+    mem8: list = field(default_factory=lambda: [8, 7])
+
+@dataclass
+class TrainDVAEParams:
+    "Training of dVAE-Adv (Algorithm 2, C.2.1): losses, optimiser, run length, checkpoints."
+    steps: int = 1200
+    batch: int = 1
+    window: int = 30
+    crop: list = field(default_factory=lambda: [64, 64])
+    critic_frames: int = 10
+    lr: float = 3e-4
+    critic_lr: float = 1e-4
+    betas: list = field(default_factory=lambda: [0.9, 0.999])
+    eps: float = 1e-7
+    gamma: float = 5e-3
+    gp_lambda: float = 10.0
+    beta: float = 1.0
+    kl_midpoint: float = 5000.0
+    kl_rate: float = 1e-3
+    kl_reference_steps: int = 150_000
+    pixel_l1: float = 10.0
+    recon_normalize: bool = True
+    ckpt_every: int = 100
+    log_every: int = 10
+    max_bad_steps: int = 20
+    amp: str = 'none'
+    val_clips: int = 12
+    seed: int = 0
+
+@dataclass
 class Params:
     "Every knob of the project, resolved for one `profile` (cpu, paper or smoke)."
     profile: str = 'cpu'
@@ -96,6 +136,8 @@ class Params:
     fig5: Fig5Params = field(default_factory=Fig5Params)
     synth: SynthParams = field(default_factory=SynthParams)
     prep: PrepParams = field(default_factory=PrepParams)
+    dvae: DVAEParams = field(default_factory=DVAEParams)
+    train_dvae: TrainDVAEParams = field(default_factory=TrainDVAEParams)
 
 # %% ../nbs/00_config.ipynb #79e3ca5b
 PROFILES = ('cpu', 'paper', 'smoke')

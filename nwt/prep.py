@@ -21,7 +21,7 @@ from .synth import ffmpeg_exe, load_truth, VideoWriter, write_wav
 __all__ = ['MANIFEST_COLS', 'PrepError', 'probe', 'write_test_clip', 'barcode_index', 'split_episode', 'scaled', 'trim_window',
            'read_frames', 'mask_overlays', 'load_audio', 'log_mel', 'aligned_audio_features', 'truth_for_clip',
            'read_review', 'assign_splits', 'prepare_episode', 'footage_files', 'prepare_dataset', 'read_manifest',
-           'to_video_tensor', 'ClipDataset', 'make_loader', 'prep_metrics', 'nwt_prep']
+           'to_video_tensor', 'ClipDataset', 'make_loader', 'smoke_dataset', 'prep_metrics', 'nwt_prep']
 
 # %% ../nbs/03_prep.ipynb #59d8fdf6
 class PrepError(RuntimeError):
@@ -343,7 +343,24 @@ def make_loader(prepared_dir, split: str = 'train', batch_size: int = 4, window:
     return DataLoader(ds, batch_size=batch_size, shuffle=shuffle if sampler is None else False, sampler=sampler,
                       num_workers=num_workers, generator=g, drop_last=(mode == 'window'), persistent_workers=num_workers > 0)
 
-# %% ../nbs/03_prep.ipynb #261327fa
+# %% ../nbs/03_prep.ipynb #b0c0f184
+def smoke_dataset(root=None) -> Path:
+    "A prepared dataset at the smoke profile's size (3 episodes of 30 s, 64x56 frames, train/val/test clips in each), built once per code version and cached under `root` (default: the temp folder)."
+    from nwt import synth as _synth, prep as _prep
+    from dataclasses import asdict, replace
+    P = load_params(profile='smoke')
+    P.synth = replace(P.synth, seconds=30.0, unusable_per_min=2.0, workers=1)   # enough clips per episode for all three splits
+    key = zlib.crc32(json.dumps([asdict(P.synth), asdict(P.prep)]).encode() + Path(_prep.__file__).read_bytes() + Path(_synth.__file__).read_bytes())
+    final = Path(root or tempfile.gettempdir())/f'nwt-smoke-{key:08x}'
+    if (final/'prepared'/'manifest.csv').exists(): return final/'prepared'
+    work = Path(tempfile.mkdtemp(prefix='.nwt-smoke-', dir=final.parent))
+    _synth.synth_corpus(P.synth, work/'raw', progress=False)
+    prepare_dataset(work/'raw', work/'prepared', P.prep, workers=1, progress=False)   # no process pool: callers may be pool workers
+    try: os.rename(work, final)
+    except OSError: shutil.rmtree(work, ignore_errors=True)   # built meanwhile by another process
+    return final/'prepared'
+
+# %% ../nbs/03_prep.ipynb #e90b3d98
 def prep_metrics(st: dict) -> dict:
     "The numbers of a `prepare_dataset` run that go to metrics/data.json."
     return {k: v for k, v in st.items() if k != 'examples'}
