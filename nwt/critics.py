@@ -79,11 +79,15 @@ def sample_scores(score: torch.Tensor) -> torch.Tensor:
     "Mean patch score per sample: (N, 1, ...) -> (N,)."
     return score.flatten(1).mean(1)
 
+def _penalty(scores_hat: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
+    "(||grad_x^ D(x^)||_2 - 1)^2 averaged over samples, from the per-sample scores of `x_hat` (kept differentiable)."
+    g, = torch.autograd.grad(scores_hat.sum(), x_hat, create_graph=True)
+    return (g.flatten(1).norm(dim=1) - 1).square().mean()
+
 def gradient_penalty(critic: nn.Module, x_hat: torch.Tensor) -> torch.Tensor:
     "WGAN-GP: mean over samples of (||grad_x^ D(x^)||_2 - 1)^2, differentiable w.r.t. the critic's weights."
     x_hat = x_hat.detach().requires_grad_(True)
-    g, = torch.autograd.grad(sample_scores(critic(x_hat).score).sum(), x_hat, create_graph=True)
-    return (g.flatten(1).norm(dim=1) - 1).square().mean()
+    return _penalty(sample_scores(critic(x_hat).score), x_hat)
 
 def critic_loss(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, gp_lambda: float = 10.0,
                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, dict]:
@@ -93,8 +97,7 @@ def critic_loss(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, gp_la
     x_hat = (u * real + (1 - u) * fake).requires_grad_(True)
     s = sample_scores(critic(torch.cat([real, fake, x_hat])).score)
     s_real, s_fake, s_hat = s.split(n)
-    g, = torch.autograd.grad(s_hat.sum(), x_hat, create_graph=True)
-    gp = (g.flatten(1).norm(dim=1) - 1).square().mean()
+    gp = _penalty(s_hat, x_hat)
     loss = s_fake.mean() - s_real.mean() + gp_lambda * gp
     return loss, dict(wasserstein=(s_real.mean() - s_fake.mean()).detach(), gp=gp.detach())
 

@@ -157,8 +157,8 @@ def train_dvae(prepared, out, grid: str = 'mem16', params: Params | None = None,
     live = _init_logger(Path(log_dir), resume and start > 0) if (log_dir and d.main) else None
     scale = steps / tp.kl_reference_steps if steps else 1.0
     mid, rate = tp.kl_midpoint * scale, tp.kl_rate / max(scale, 1e-12)
-    amp = torch.autocast(d.device.type, dtype=torch.bfloat16) if tp.amp == 'bf16' else nullcontext()
     if tp.amp not in ('none', 'bf16'): raise ValueError(f"train_dvae.amp must be 'none' or 'bf16', got {tp.amp!r}")
+    amp = torch.autocast(d.device.type, dtype=torch.bfloat16) if tp.amp == 'bf16' else nullcontext()
 
     def checkpoint(step):
         if d.main:
@@ -216,7 +216,6 @@ def train_dvae(prepared, out, grid: str = 'mem16', params: Params | None = None,
             checkpoint(step + 1)
     history['train_seconds'] += time.perf_counter() - t0
     if live: live.end()
-    done = max(steps - start, 0)
     frames_seen = steps * tp.batch * d.world * tp.window
     summary = dict(grid=grid, steps=steps, resumed_from=start, bad_steps=history['bad_steps'],
                    train_seconds=round(history['train_seconds'], 1),
