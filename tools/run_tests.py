@@ -30,6 +30,11 @@ def sync_check() -> bool:
         print("sync check FAILED: nbdev_export / nbdev_clean / make readme changed these files "
               "(run them and commit the result):\n  " + "\n  ".join(changed))
         return False
+    missing = missing_requirements()
+    if missing:
+        print("sync check FAILED: nwt/ imports packages that settings.ini `requirements` does not list "
+              "(a fresh install would lack them):\n  " + "\n  ".join(missing))
+        return False
     stale = stale_stages()
     if stale:
         print("sync check FAILED: dvc.lock was recorded for other versions of these committed files "
@@ -37,6 +42,23 @@ def sync_check() -> bool:
         return False
     print("sync check passed: notebooks, nwt/ and README.md agree; notebooks are clean; dvc.lock matches the code")
     return True
+
+# import name -> distribution name, where they differ
+DIST = {'cv2': 'opencv-python-headless', 'yaml': 'pyyaml', 'imageio_ffmpeg': 'imageio-ffmpeg',
+        'sklearn': 'scikit-learn', 'PIL': 'pillow'}
+
+def missing_requirements() -> list:
+    "Third-party modules imported by nwt/*.py that settings.ini's `requirements` does not name."
+    import configparser
+    cfg = configparser.ConfigParser(); cfg.read(ROOT/'settings.ini')
+    declared = {re.split(r'[<>=!~\[ ]', r)[0].lower().replace('_', '-') for r in cfg['DEFAULT']['requirements'].split()}
+    out = []
+    for f in sorted((ROOT/'nwt').glob('*.py')):
+        for m in re.finditer(r'^\s*(?:import|from)\s+([A-Za-z_][\w]*)', f.read_text(), re.M):
+            mod = m.group(1)
+            if mod in sys.stdlib_module_names or mod in ('nwt', '__future__'): continue
+            if DIST.get(mod, mod).lower().replace('_', '-') not in declared: out.append(f"{f.name}: {mod}")
+    return sorted(set(out))
 
 def stale_stages() -> list:
     "Stages whose git-tracked dependencies (code, notebooks, params) differ from what dvc.lock recorded."
