@@ -12,8 +12,8 @@ from fastcore.script import call_parse
 
 # %% auto #0
 __all__ = ['PROFILES', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params', 'SynthParams', 'PrepParams', 'DVAEParams',
-           'TrainDVAEParams', 'Params', 'deep_merge', 'load_params', 'atomic_path', 'save_json', 'StageOutputs',
-           'stage_outputs', 'StageTimer', 'nwt_params']
+           'TrainDVAEParams', 'MnistParams', 'PriorParams', 'CompressionParams', 'Params', 'deep_merge', 'load_params',
+           'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer', 'nwt_params']
 
 # %% ../nbs/00_config.ipynb #e83e0176
 class ConfigError(ValueError):
@@ -35,6 +35,7 @@ class MemcodeParams:
     codebook_dim: int = 128
     dim: int = 128
     temperature: float = 1.0
+    gumbel_noise: float = 0.0
 
 @dataclass
 class Fig5Params:
@@ -103,11 +104,11 @@ class DVAEParams:
 @dataclass
 class TrainDVAEParams:
     "Training of dVAE-Adv (Algorithm 2, C.2.1): losses, optimiser, run length, checkpoints."
-    steps: int = 1200
-    batch: int = 1
-    window: int = 30
-    crop: list = field(default_factory=lambda: [64, 64])
-    critic_frames: int = 10
+    steps: int = 1800
+    batch: int = 4
+    window: int = 8
+    crop: list = field(default_factory=lambda: [48, 48])
+    critic_frames: int = 2
     lr: float = 3e-4
     critic_lr: float = 1e-4
     betas: list = field(default_factory=lambda: [0.9, 0.999])
@@ -123,9 +124,74 @@ class TrainDVAEParams:
     ckpt_every: int = 100
     log_every: int = 10
     max_bad_steps: int = 20
-    amp: str = 'none'
+    amp: str = 'bf16'
     val_clips: int = 12
     seed: int = 0
+
+@dataclass
+class MnistParams:
+    "Appendix A on MNIST: one-Memcode dVAEs (Figures 2, 3a, 4), their training and the analyses."
+    test_size: int = 1000
+    split_seed: int = 0
+    seeds: list = field(default_factory=lambda: [0, 1, 2])
+    fig2: list = field(default_factory=lambda: [2, 46])
+    fig3: list = field(default_factory=lambda: [4, 16])
+    fig4: list = field(default_factory=lambda: [11, 2])
+    steps: int = 1000
+    batch: int = 32
+    lr: float = 1e-4
+    critic_lr: float = 1e-4
+    gamma: float = 5e-3
+    gp_lambda: float = 10.0
+    beta: float = 1.0
+    kl_midpoint: float = 5000.0
+    kl_rate: float = 1e-3
+    kl_reference_steps: int = 150_000
+    recon_normalize: bool = True
+    gumbel_noise: float = 0.0
+    width: int = 16
+    code_dim_per_head: int = 32
+    critic_scale: float = 0.5
+    queries: int = 8
+    neighbours: int = 10
+
+@dataclass
+class PriorParams:
+    "The audio-to-Memcode priors FAR and MAR (paper 2.2, B.2, C.2.2, Tables 5-6) and their training."
+    far_scale: float = 0.0625
+    mar_scale: float = 0.0625
+    style_dim: int = 16
+    episode_dim: int = 16
+    targets: str = 'sample'
+    window: int = 32
+    batch: int = 4
+    steps_far: int = 1500
+    steps_mar: int = 600
+    lr: float = 1e-3
+    lr_min: float = 1e-4
+    lr_halve_every: float = 0.2
+    betas: list = field(default_factory=lambda: [0.9, 0.999])
+    eps: float = 1e-7
+    beta_style: float = 1.0
+    ckpt_every: int = 100
+    log_every: int = 10
+    max_bad_steps: int = 20
+    val_clips: int = 12
+    bench_far_frames: int = 90
+    bench_mar_frames: int = 2
+    seed: int = 0
+
+@dataclass
+class CompressionParams:
+    "Table 2: Memcodes against ffmpeg's codecs on held-out clips (stage `compression`)."
+    split: str = 'test'
+    clips: int = 0                 # 0: every clip of the split
+    h264_reference_crf: int = 23   # the single "h264" row (ffmpeg's default quality)
+    crf_h264: list = field(default_factory=lambda: [18, 23, 28, 33, 38, 43, 48, 51])
+    crf_h265: list = field(default_factory=lambda: [18, 23, 28, 33, 38, 43, 48, 51])
+    crf_vp9: list = field(default_factory=lambda: [20, 30, 40, 48, 56, 63])
+    crf_av1: list = field(default_factory=lambda: [20, 30, 40, 48, 56, 63])
+    ood_seconds: float = 10.0      # length of the out-of-distribution clip (ffmpeg's testsrc2 pattern)
 
 @dataclass
 class Params:
@@ -138,6 +204,9 @@ class Params:
     prep: PrepParams = field(default_factory=PrepParams)
     dvae: DVAEParams = field(default_factory=DVAEParams)
     train_dvae: TrainDVAEParams = field(default_factory=TrainDVAEParams)
+    mnist: MnistParams = field(default_factory=MnistParams)
+    prior: PriorParams = field(default_factory=PriorParams)
+    compression: CompressionParams = field(default_factory=CompressionParams)
 
 # %% ../nbs/00_config.ipynb #79e3ca5b
 PROFILES = ('cpu', 'paper', 'smoke')

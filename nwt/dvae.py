@@ -67,6 +67,7 @@ class DVAEConfig:
     temperature: float = 1.0
     episodes: int = 1
     episode_dim: int = 16
+    noise_scale: float = 1.0   # Gumbel noise in training (memcodes.gumbel_noise)
 
     @property
     def levels(self) -> int: return len(self.widths)
@@ -90,7 +91,7 @@ def dvae_config(params: Params | None = None, grid: str = 'mem16', episodes: int
     m = p.memcodes
     return DVAEConfig(H, W, (gh, gw), p.dvae.stem, tuple(p.dvae.widths[:levels]), tuple(p.dvae.blocks[:levels]),
                       p.dvae.kernel, tuple(tuple(t) for t in p.dvae.temporal), m.heads, m.codebook_size,
-                      m.codebook_dim, m.dim, m.temperature, episodes, p.dvae.episode_dim)
+                      m.codebook_dim, m.dim, m.temperature, episodes, p.dvae.episode_dim, m.gumbel_noise)
 
 # %% ../nbs/10_dvae.ipynb #b9e4804f
 class DVAEOutput(NamedTuple):
@@ -116,7 +117,8 @@ class DVAE(nn.Module):
         t_enc = []
         for kt, w in cfg.temporal: t_enc += [nn.LeakyReLU(0.2), SameConv(c, w, (kt, 2, 2), dims=3)]; c = w
         self.temporal_encoder = nn.Sequential(*t_enc, nn.LeakyReLU(0.2))
-        self.memcodes = Memcodes(c, cfg.heads, cfg.codebook_size, cfg.codebook_dim, dim_out=cfg.dim, temperature=cfg.temperature)
+        self.memcodes = Memcodes(c, cfg.heads, cfg.codebook_size, cfg.codebook_dim, dim_out=cfg.dim, temperature=cfg.temperature,
+                                 noise_scale=cfg.noise_scale)
         self.episode = nn.Embedding(cfg.episodes, cfg.episode_dim) if cfg.episode_dim else None
         c = cfg.dim + cfg.episode_dim
         t_dec = []

@@ -59,11 +59,12 @@ class Memcodes(nn.Module):
                  codebook_size: int = 8,         # N codebook rows
                  codebook_dim: int = 1024,       # D, depth of the codebook and inner width of the attention
                  dim_out: int | None = None,     # output width (default: dim)
-                 temperature: float = 1.0):      # temperature of the relaxation kept for the gradient
+                 temperature: float = 1.0,       # temperature of the relaxation kept for the gradient
+                 noise_scale: float = 1.0):      # scale of the Gumbel noise in training (1: Algorithm 1; 0: straight-through argmax)
         super().__init__()
         if codebook_dim % heads: raise ValueError(f"codebook_dim ({codebook_dim}) must be divisible by heads ({heads})")
         if codebook_size < 2: raise ValueError(f"codebook_size must be at least 2, got {codebook_size}")
-        self.heads, self.codebook_size, self.temperature = heads, codebook_size, temperature
+        self.heads, self.codebook_size, self.temperature, self.noise_scale = heads, codebook_size, temperature, noise_scale
         self.dim_head = codebook_dim // heads
         self.codebook = nn.Parameter(torch.randn(codebook_size, codebook_dim))
         self.to_q = nn.Linear(dim, codebook_dim, bias=False)
@@ -75,7 +76,7 @@ class Memcodes(nn.Module):
     def from_params(cls, p: MemcodeParams, **kwargs):
         "Build the layer from a `MemcodeParams` group of params.yaml."
         return cls(p.dim, heads=p.heads, codebook_size=p.codebook_size, codebook_dim=p.codebook_dim,
-                   temperature=p.temperature, **kwargs)
+                   temperature=p.temperature, noise_scale=p.gumbel_noise, **kwargs)
 
     @property
     def n_permutations(self) -> int:
@@ -110,6 +111,7 @@ class Memcodes(nn.Module):
         mode = mode or ('gumbel' if self.training else 'argmax')
         chi = self.logits(x)
         if mode == 'gumbel':
+            if noise is None and self.noise_scale != 1.0: noise = self.noise_scale * gumbel_noise(chi, generator)
             w, codes = gumbel_max_st(chi, noise, self.temperature, generator)
         elif mode in ('argmax', 'sample'):
             if mode == 'sample': codes = (chi + (gumbel_noise(chi, generator) if noise is None else noise)).argmax(-1)

@@ -27,7 +27,7 @@ __all__ = ['MANIFEST_COLS', 'PrepError', 'probe', 'write_test_clip', 'barcode_in
 class PrepError(RuntimeError):
     "A footage file that cannot be prepared; the message is one line naming the file and the reason."
 
-def probe(path) -> dict:
+def probe(path, require_audio: bool = True) -> dict:
     "Duration, frame rate, size and audio presence of a media file (from `ffmpeg -i`); PrepError if unusable."
     path = Path(path)
     if not path.exists(): raise PrepError(f"{path}: no such file")
@@ -37,7 +37,7 @@ def probe(path) -> dict:
         raise PrepError(f"{path}: not a readable video (corrupt or not a video file)")
     v = re.search(r'Stream #\S+.*?: Video: .*?, (\d+)x(\d+)[^\n]*?(?:, ([\d.]+) fps|, ([\d.]+k?) tbr)', err)
     if not v: raise PrepError(f"{path}: no video stream")
-    if not re.search(r'Stream #\S+.*?: Audio: ', err): raise PrepError(f"{path}: no audio track")
+    if require_audio and not re.search(r'Stream #\S+.*?: Audio: ', err): raise PrepError(f"{path}: no audio track")
     d = re.search(r'Duration: (\d+):(\d+):([\d.]+)', err)
     dur = int(d.group(1)) * 3600 + int(d.group(2)) * 60 + float(d.group(3)) if d else 0.0
     if dur <= 0: raise PrepError(f"{path}: zero-length video")
@@ -102,7 +102,7 @@ def read_frames(path, offset: float, duration: float, crop=None, fps: int = 30):
     r = subprocess.run(cmd, capture_output=True)
     if r.returncode: raise PrepError(f"{path}: decoding failed ({r.stderr.decode(errors='replace').strip()[-200:]})")
     if crop: w, h = crop[2], crop[3]
-    else: info = probe(path); w, h = info['width'], info['height']
+    else: info = probe(path, require_audio=False); w, h = info['width'], info['height']
     n = len(r.stdout) // (w * h * 3)
     frames = np.frombuffer(r.stdout, np.uint8)[: n * w * h * 3].reshape(n, h, w, 3)
     want = int(round(duration * fps))
@@ -303,7 +303,7 @@ def read_manifest(prepared_dir) -> list:
 
 def to_video_tensor(frames: np.ndarray) -> torch.Tensor:
     "uint8 (T, H, W, 3) -> float32 (3, T, H, W) in [-1, 1]."
-    return torch.from_numpy(np.ascontiguousarray(frames)).permute(3, 0, 1, 2).float().div(127.5).sub(1.0)
+    return torch.from_numpy(np.array(frames, copy=True)).permute(3, 0, 1, 2).float().div(127.5).sub(1.0)
 
 class ClipDataset(Dataset):
     "Prepared clips of one split: random `window`-frame windows (mode='window') or whole clips (mode='clip')."

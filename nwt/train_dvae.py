@@ -26,7 +26,8 @@ from .prep import ClipDataset, read_manifest
 # %% auto #0
 __all__ = ['Dist', 'setup_distributed', 'all_true', 'step_seed', 'train_batch', 'rng_state', 'set_rng_state', 'save_checkpoint',
            'load_checkpoint', 'load_dvae', 'weights_digest', 'TrainingDiverged', 'train_dvae', 'nwt_train_dvae',
-           'to_unit', 'reconstruct', 'code_stats', 'evaluate_dvae', 'plot_recon', 'busiest_memcode', 'plot_head_edit']
+           'to_unit', 'reconstruct', 'thumbnail_upsampled', 'code_stats', 'evaluate_dvae', 'plot_recon',
+           'busiest_memcode', 'plot_head_edit']
 
 # %% ../nbs/12_train_dvae.ipynb #c203fedc
 class Dist:
@@ -203,8 +204,8 @@ def train_dvae(prepared, out, grid: str = 'mem16', params: Params | None = None,
         opt_d.zero_grad(set_to_none=True); d_loss.backward()
         opt_g.zero_grad(set_to_none=True); g_loss.backward()
         opt_d.step(); opt_g.step()
-        last = dict(loss_gen=g_loss.item(), loss_critics=float(d_loss), recon=float(rec), gan=float(gan), kl=kl.item(),
-                    pixel_l1=pix.item(), beta=beta_t, **{k: float(v) for k, v in stats.items()})
+        last = dict(loss_gen=g_loss.item(), loss_critics=d_loss.item(), recon=rec.item(), gan=gan.item(), kl=kl.item(),
+                    pixel_l1=pix.item(), beta=beta_t, **{k: v.item() for k, v in stats.items()})
         if (step + 1) % tp.log_every == 0 or step + 1 == steps:
             bar.set_postfix(gen=f"{last['loss_gen']:.3f}", critics=f"{last['loss_critics']:.3f}", l1=f"{last['pixel_l1']:.3f}", refresh=False)
             if live:
@@ -259,6 +260,11 @@ def reconstruct(model: DVAE, video: torch.Tensor, episode=0, chunk: int = 300):
         recs.append(o.recon[0].cpu()); codes.append(o.codes[0].cpu())
     return torch.cat(recs, 1), torch.cat(codes, 0)
 
+def thumbnail_upsampled(frames: torch.Tensor, factor: int) -> torch.Tensor:
+    "Frames (N, 3, H, W) in [0, 1] shrunk `factor` times (area average), then enlarged back (bicubic): a codec-free reference."
+    small = F.interpolate(frames, scale_factor=1 / factor, mode='area')
+    return F.interpolate(small, size=frames.shape[-2:], mode='bicubic', align_corners=False).clamp(0, 1)
+
 def code_stats(codes: torch.Tensor, codebook_size: int) -> dict:
     "Per-head perplexity and used permutations of Memcodes (..., h)."
     c = codes.reshape(-1, codes.shape[-1]).long()
@@ -274,17 +280,19 @@ def evaluate_dvae(model: DVAE, prepared, split: str = 'val', clips: int | None =
     "SSIM, PSNR and codebook use of `model` on whole clips of `split` (the first `clips` in manifest order)."
     ds = ClipDataset(prepared, split, mode='clip')
     n = len(ds) if clips is None else min(clips, len(ds))
-    ssim, psnr, allcodes, frames = [], [], [], 0
+    ssim, psnr, thumb, allcodes, frames = [], [], [], [], 0
     for i in tqdm(range(n), desc=f'eval {split}', leave=False, mininterval=2.0):
         item = ds[i]
         rec, codes = reconstruct(model, item['video'], item['episode'])
         a, b = to_unit(rec[None]), to_unit(item['video'][None])
         ssim.append(structural_similarity_index_measure(a, b, data_range=1.0, reduction='none'))
         psnr.append(peak_signal_noise_ratio(a, b, data_range=1.0, reduction='none', dim=(1, 2, 3)))
+        thumb.append(structural_similarity_index_measure(thumbnail_upsampled(b, model.cfg.factor), b, data_range=1.0, reduction='none'))
         allcodes.append(codes); frames += a.shape[0]
-    ssim, psnr = torch.cat(ssim), torch.cat(psnr)
+    ssim, psnr, thumb = torch.cat(ssim), torch.cat(psnr), torch.cat(thumb)
     return dict(split=split, clips=n, frames=frames, ssim=round(float(ssim.mean()), 4), ssim_std=round(float(ssim.std()), 4),
-                psnr=round(float(psnr.mean()), 3), bits_per_memcode=model.memcodes.bits_per_memcode,
+                psnr=round(float(psnr.mean()), 3), reference_thumbnail_ssim=round(float(thumb.mean()), 4),
+                bits_per_memcode=model.memcodes.bits_per_memcode,
                 grid=list(model.cfg.grid), **code_stats(torch.cat(allcodes), model.cfg.codebook_size))
 
 # %% ../nbs/12_train_dvae.ipynb #9a4f0c1d
