@@ -12,8 +12,9 @@ from fastcore.script import call_parse
 
 # %% auto #0
 __all__ = ['PROFILES', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params', 'SynthParams', 'PrepParams', 'DVAEParams',
-           'TrainDVAEParams', 'MnistParams', 'PriorParams', 'CompressionParams', 'Params', 'deep_merge', 'load_params',
-           'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer', 'nwt_params']
+           'TrainDVAEParams', 'MnistParams', 'PriorParams', 'EvaluateParams', 'SamplesParams', 'CompressionParams',
+           'Params', 'deep_merge', 'load_params', 'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs',
+           'StageTimer', 'nwt_params']
 
 # %% ../nbs/00_config.ipynb #e83e0176
 class ConfigError(ValueError):
@@ -152,6 +153,7 @@ class MnistParams:
     width: int = 16
     code_dim_per_head: int = 32
     critic_scale: float = 0.5
+    critic_dense: int = 0
     queries: int = 8
     neighbours: int = 10
 
@@ -165,20 +167,44 @@ class PriorParams:
     targets: str = 'sample'
     window: int = 32
     batch: int = 4
-    steps_far: int = 1500
-    steps_mar: int = 600
+    steps_far: int = 1200
+    steps_mar: int = 500
     lr: float = 1e-3
     lr_min: float = 1e-4
     lr_halve_every: float = 0.2
     betas: list = field(default_factory=lambda: [0.9, 0.999])
     eps: float = 1e-7
     beta_style: float = 1.0
+    change_weight: float = 10.0
+    far_cond_at_output: bool = True
     ckpt_every: int = 100
     log_every: int = 10
     max_bad_steps: int = 20
     val_clips: int = 12
     bench_far_frames: int = 90
     bench_mar_frames: int = 2
+    seed: int = 0
+
+@dataclass
+class EvaluateParams:
+    "Objective evaluation of generated video on held-out clips (stage `eval_generate`)."
+    split: str = 'test'
+    clips: int = 8
+    frames: int = 75
+    temperature: float = 1.0
+    seed: int = 0
+    max_lag: int = 15
+
+@dataclass
+class SamplesParams:
+    "The samples figures and videos (stage `samples`)."
+    seconds: float = 4.0
+    mar_seconds: float = 2.0
+    episodes: list = field(default_factory=lambda: [0, 3, 6, 9])
+    style_variates: list = field(default_factory=lambda: [0, 1, 2])
+    style_value: float = 2.5
+    frames_shown: int = 8
+    temperature: float = 1.0
     seed: int = 0
 
 @dataclass
@@ -206,6 +232,8 @@ class Params:
     train_dvae: TrainDVAEParams = field(default_factory=TrainDVAEParams)
     mnist: MnistParams = field(default_factory=MnistParams)
     prior: PriorParams = field(default_factory=PriorParams)
+    evaluate: EvaluateParams = field(default_factory=EvaluateParams)
+    samples: SamplesParams = field(default_factory=SamplesParams)
     compression: CompressionParams = field(default_factory=CompressionParams)
 
 # %% ../nbs/00_config.ipynb #79e3ca5b

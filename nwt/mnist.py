@@ -87,11 +87,22 @@ class MnistDVAE(nn.Module):
 MNIST_CRITIC = [(4, 2, 32, 1), (4, 2, 64, 1), (3, 1, 128, 1)]
 
 class MnistCritic(PatchCritic):
-    "A Markovian MNIST critic; with `classes` > 0 it also has a digit-classifier output on the penultimate layer."
-    def __init__(self, classes: int = 0, scale: float = 1.0):
+    "An MNIST critic: Markovian (`dense`=0) or with a dense penultimate layer; with `classes` > 0 also a digit classifier on the penultimate layer."
+    def __init__(self, classes: int = 0, scale: float = 1.0, dense: int = 0):
         super().__init__(MNIST_CRITIC, dims=2, in_channels=1, scale=scale)
-        self.classifier = nn.Linear(self.out.in_channels * 7 * 7, classes) if classes else None   # 28x28 input: 7x7 map
+        c = self.out.in_channels * 7 * 7                                        # 28x28 input: a 7x7 map
+        self.dense = nn.Linear(c, dense) if dense else None
+        if dense: self.out = nn.Linear(dense, 1)
+        self.classifier = nn.Linear(dense or c, classes) if classes else None
         init_weights(self)   # He init: with PyTorch's default the penultimate features shrink to ~1e-3 and the classifier barely learns
+
+    def forward(self, x: torch.Tensor) -> CriticOutput:
+        "Scores (B, 1, 7, 7) Markovian or (B, 1) dense, and the hidden activations (the dense layer last when there is one)."
+        if self.dense is None: return super().forward(x)
+        feats = []
+        for layer in self.layers: x = act(layer(x)); feats.append(x)
+        h = act(self.dense(x.flatten(1))); feats.append(h)
+        return CriticOutput(self.out(h), feats)
 
     def classify(self, out: CriticOutput) -> torch.Tensor:
         "Digit logits (B, classes) from a forward pass's penultimate feature map."
@@ -140,7 +151,7 @@ def train_mnist(data: MnistData, variant: str, heads: int, codebook_size: int, p
     _variant(variant); steps = p.steps if steps is None else steps
     torch.manual_seed(seed)
     model = MnistDVAE(heads, codebook_size, p.width, p.code_dim_per_head, p.gumbel_noise)
-    critic = None if variant == 'dvae' else MnistCritic(classes=10 if variant == 'class' else 0, scale=p.critic_scale)
+    critic = None if variant == 'dvae' else MnistCritic(classes=10 if variant == 'class' else 0, scale=p.critic_scale, dense=p.critic_dense)
     opt_g = torch.optim.Adam(model.parameters(), lr=p.lr, betas=(0.9, 0.999), eps=1e-7)
     opt_d = torch.optim.Adam(critic.parameters(), lr=p.critic_lr, betas=(0.9, 0.999), eps=1e-7) if critic else None
     gen = torch.Generator().manual_seed(seed)

@@ -18,10 +18,11 @@ from .config import PrepParams, load_params
 from .synth import ffmpeg_exe, load_truth, VideoWriter, write_wav
 
 # %% auto #0
-__all__ = ['MANIFEST_COLS', 'PrepError', 'probe', 'write_test_clip', 'barcode_index', 'split_episode', 'scaled', 'trim_window',
-           'read_frames', 'mask_overlays', 'load_audio', 'log_mel', 'aligned_audio_features', 'truth_for_clip',
-           'read_review', 'assign_splits', 'prepare_episode', 'footage_files', 'prepare_dataset', 'read_manifest',
-           'to_video_tensor', 'ClipDataset', 'make_loader', 'smoke_dataset', 'prep_metrics', 'nwt_prep']
+__all__ = ['MANIFEST_COLS', 'PrepError', 'probe', 'write_test_clip', 'barcode_index', 'split_episode', 'count_frames', 'scaled',
+           'trim_window', 'read_frames', 'mask_overlays', 'load_audio', 'log_mel', 'aligned_audio_features',
+           'truth_for_clip', 'read_review', 'assign_splits', 'prepare_episode', 'footage_files', 'prepare_dataset',
+           'read_manifest', 'to_video_tensor', 'ClipDataset', 'make_loader', 'smoke_dataset', 'prep_metrics',
+           'nwt_prep']
 
 # %% ../nbs/03_prep.ipynb #59d8fdf6
 class PrepError(RuntimeError):
@@ -45,7 +46,8 @@ def probe(path, require_audio: bool = True) -> dict:
     return dict(duration=dur, width=int(v.group(1)), height=int(v.group(2)), fps=fps)
 
 # %% ../nbs/03_prep.ipynb #5438fab2
-def write_test_clip(path, seconds: float = 3.0, fps: str = '30', size=(320, 180), audio: bool = True, draw=None) -> Path:
+def write_test_clip(path, seconds: float = 3.0, fps: str = '30', size=(320, 180), audio: bool = True, draw=None,
+                    preset: str = 'ultrafast', keyint: int | None = None) -> Path:
     "A test video: frame k carries k as an 8-bit barcode (see `barcode_index`), plus whatever `draw(img, k)` adds; a 220 Hz tone as audio."
     path = Path(path); w, h = size
     n = int(round(seconds * float(Fraction(fps))))
@@ -54,7 +56,7 @@ def write_test_clip(path, seconds: float = 3.0, fps: str = '30', size=(320, 180)
         if audio:
             sr = 22050; t = np.arange(int(seconds * sr)) / sr
             wav = Path(td)/'a.wav'; write_wav(wav, (8000 * np.sin(2 * np.pi * 220 * t)).astype(np.int16), sr)
-        vw = VideoWriter(path, w, h, fps, wav, crf=10, preset='ultrafast')
+        vw = VideoWriter(path, w, h, fps, wav, crf=10, preset=preset, keyint=keyint)
         for k in range(n):
             img = np.full((h, w, 3), 100, np.uint8)
             for b in range(8): img[60:120, b * (w // 8):(b + 1) * (w // 8)] = 230 if (k >> b) & 1 else 20
@@ -78,7 +80,21 @@ def split_episode(path, out_dir, segment_time: float = 4.0) -> list:
            '-segment_list_type', 'csv', str(out_dir/f'{path.stem}_%03d{path.suffix}')]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode: raise PrepError(f"{path}: splitting failed ({r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode})")
-    return [(out_dir/row[0], float(row[1]), float(row[2])) for row in csv.reader(lst.open()) if row]
+    rows = [(out_dir/row[0], float(row[1])) for row in csv.reader(lst.open()) if row]
+    # The muxer lists segment starts on the packets' timeline, which B-frame reordering shifts by a constant
+    # (2 frames for x264's defaults) for every segment after the first. Frame counts give the true starts.
+    fps = probe(path, require_audio=False)['fps']
+    counts = [count_frames(p) for p, _ in rows]
+    offset = rows[1][1] - counts[0] / fps if len(rows) > 1 else 0.0
+    starts = [0.0] + [s - offset for _, s in rows[1:]]
+    return [(p, round(s, 6), round(s + n / fps, 6)) for (p, _), s, n in zip(rows, starts, counts)]
+
+def count_frames(path) -> int:
+    "Number of video frames (packets) in a file, counted without decoding."
+    r = subprocess.run([ffmpeg_exe(), '-v', 'error', '-i', str(path), '-map', '0:v:0', '-c', 'copy', '-f', 'framecrc', '-'],
+                       capture_output=True, text=True)
+    if r.returncode: raise PrepError(f"{path}: cannot count frames ({r.stderr.strip()[-200:]})")
+    return sum(1 for line in r.stdout.splitlines() if line and not line.startswith('#'))
 
 # %% ../nbs/03_prep.ipynb #e5112eaa
 def scaled(p: PrepParams, height: int) -> dict:

@@ -368,11 +368,12 @@ def write_wav(path, pcm: np.ndarray, sr: int):
 
 class VideoWriter:
     "Pipe BGR frames into an H.264 + AAC MP4 (deterministic settings); the file appears only on `close()`."
-    def __init__(self, path, width: int, height: int, fps: str, audio_wav=None, crf: int = 20, preset: str = 'veryfast', threads: int = 2):
+    def __init__(self, path, width: int, height: int, fps: str, audio_wav=None, crf: int = 20, preset: str = 'veryfast', threads: int = 2,
+                 keyint: int | None = None):
         self.path = Path(path); self.tmp = self.path.with_name(f'.{self.path.stem}.tmp{self.path.suffix}')
         cmd = [ffmpeg_exe(), '-y', '-v', 'error', '-f', 'rawvideo', '-pix_fmt', 'bgr24', '-s', f'{width}x{height}', '-framerate', str(fps), '-i', '-']
         if audio_wav: cmd += ['-i', str(audio_wav), '-map', '0:v', '-map', '1:a', '-c:a', 'aac', '-b:a', '96k', '-flags:a', '+bitexact']
-        cmd += ['-c:v', 'libx264', '-preset', preset, '-crf', str(crf), '-pix_fmt', 'yuv420p', '-threads', str(threads),
+        cmd += ['-c:v', 'libx264', '-preset', preset, '-crf', str(crf), '-pix_fmt', 'yuv420p', '-threads', str(threads), *(['-g', str(keyint)] if keyint else []),
                 '-flags:v', '+bitexact', '-fflags', '+bitexact', '-map_metadata', '-1', '-f', 'mp4', str(self.tmp)]
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=subprocess.PIPE)
         self.n = 0
