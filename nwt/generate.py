@@ -8,7 +8,6 @@ import sys, tempfile, time
 from pathlib import Path
 import numpy as np
 import torch
-from fastcore.script import call_parse
 from .config import load_params, PrepParams
 from .prep import load_audio, aligned_audio_features, PrepError
 from .synth import VideoWriter, write_wav
@@ -93,19 +92,29 @@ def generate(audio, out=None, model='far', episode: int = 0, style_ref=None, sty
                 generation_fps=n / t_gen, model=type(prior).__name__)
 
 # %% ../nbs/30_generate.ipynb #40bc98ab
-@call_parse
-def nwt_generate(audio: str,                  # speech: WAV, FLAC, MP3, M4A or a video with sound; any rate, mono or stereo
-                 out: str,                    # output MP4 (H.264 + AAC, 30 fps)
-                 model: str = 'far',          # prior: far (fast) or mar (a Memcode per step), or a path to a prior's model.pt
-                 episode: int = 0,            # episode id: the studio, look and camera of that episode
-                 style_ref: str = None,       # style copy: a reference video whose style the presenter takes
-                 style_seed: int = 0,         # style sampling: the seed of z_l ~ N(0, I) (when no --style-ref)
-                 temperature: float = 1.0,    # sampling temperature of the prior (0: most likely codes)
-                 seed: int = 0,               # seed of the prior's sampling
-                 models_dir: str = 'models'): # where dvae_mem16/, far/ and mar/ live
-    "Generate a talking-presenter video for a speech file."
+def _cli_parser():
+    import argparse
+    ap = argparse.ArgumentParser(prog='nwt_generate', description="Generate a talking-presenter video for a speech file.")
+    ap.add_argument('audio_pos', nargs='?', metavar='AUDIO', help="speech file (same as --audio)")
+    ap.add_argument('out_pos', nargs='?', metavar='OUT', help="output MP4 (same as --out)")
+    ap.add_argument('--audio', help="speech: WAV, FLAC, MP3, M4A or a video with sound; any rate, mono or stereo")
+    ap.add_argument('--out', help="output MP4 (H.264 + AAC, 30 fps)")
+    ap.add_argument('--model', default='far', help="prior: far (fast) or mar (a Memcode per step), or a path to a prior's model.pt")
+    ap.add_argument('--episode', type=int, default=0, help="episode id: the studio, look and camera of that episode")
+    ap.add_argument('--style-ref', '--style_ref', dest='style_ref', help="style copy: a reference video whose style the presenter takes")
+    ap.add_argument('--style-seed', '--style_seed', dest='style_seed', type=int, default=0, help="style sampling: the seed of z_l ~ N(0, I) (when no --style-ref)")
+    ap.add_argument('--temperature', type=float, default=1.0, help="sampling temperature of the prior (0: most likely codes)")
+    ap.add_argument('--seed', type=int, default=0, help="seed of the prior's sampling")
+    ap.add_argument('--models-dir', '--models_dir', dest='models_dir', default='models', help="where dvae_mem16/, far/ and mar/ live")
+    return ap
+
+def nwt_generate(argv=None):
+    "Command line: `nwt_generate --audio speech.wav --out video.mp4 [--model far|mar] [--episode K] [--style-ref clip.mp4 | --style-seed S] [--temperature T]`."
+    ap = _cli_parser(); a = ap.parse_args(argv)
+    audio, out = a.audio or a.audio_pos, a.out or a.out_pos
+    if not audio or not out: ap.error("give the speech file and the output: --audio speech.wav --out video.mp4")
     try:
-        r = generate(audio, out, model, episode, style_ref, style_seed, None, temperature, seed, models_dir)
+        r = generate(audio, out, a.model, a.episode, a.style_ref, a.style_seed, None, a.temperature, a.seed, a.models_dir)
     except (GenerateError, FileNotFoundError, RuntimeError) as e:
         print(f"nwt_generate: {e}", file=sys.stderr); sys.exit(1)
     print(f"{out}: {len(r['frames'])} frames ({r['seconds']:.2f} s) with {r['model']}, generated at {r['generation_fps']:.1f} frames/s")
