@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .config import load_params, PrepParams
-from .prep import load_audio, aligned_audio_features, PrepError
+from .prep import load_audio, aligned_audio_features, PrepError, to_video_tensor
 from .synth import VideoWriter, write_wav
 from .dvae import DVAE
 from .train_dvae import load_dvae, weights_digest
@@ -59,7 +59,7 @@ def style_latent(prior, dvae: DVAE, style_ref=None, style_seed: int = 0, z=None)
         ref = Path(style_ref)
         try: frames = load_video(ref, dvae.cfg.height, dvae.cfg.width)
         except PrepError as e: raise GenerateError(str(e)) from None
-        codes = torch.from_numpy(encode_video(dvae, torch.from_numpy(frames).permute(3, 0, 1, 2).float().div(127.5).sub(1)).astype(np.int64))
+        codes = torch.from_numpy(encode_video(dvae, to_video_tensor(frames)).astype(np.int64))
         with torch.no_grad(): st = prior.style(codes[None].to(dev), sample=False)
         return (st.mean + st.std * torch.randn(st.mean.shape, generator=g).to(dev)).float()
     return torch.randn(1, prior.cfg.style_dim, generator=g).to(dev)
