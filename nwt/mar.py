@@ -34,6 +34,7 @@ class MARConfig:
     style_dim: int = 16
     episodes: int = 1
     episode_dim: int = 64
+    copy_gain: float = 0.0   # > 0: learned per-head logit bonus for the code held one frame back (not in the paper; see below)
 
 class MAR(nn.Module):
     "The Memcode-autoregressive prior: conditioning, style encoder and the MAR decoder."
@@ -53,6 +54,7 @@ class MAR(nn.Module):
         self.blocks = nn.ModuleList(blocks)
         self.out = nn.Conv1d(c, cfg.heads * cfg.codebook_size, 1)
         init_prior_weights(self)
+        self.copy_gain = nn.Parameter(torch.full((cfg.heads,), float(cfg.copy_gain))) if cfg.copy_gain > 0 else None
 
     @property
     def receptive_field(self) -> int:
@@ -68,6 +70,26 @@ class MAR(nn.Module):
         "Stream (B, C, L) -> logits (B, L, heads, N)."
         return self.out(mish(h)).transpose(1, 2).unflatten(-1, (self.cfg.heads, self.N))
 
+    def copy_bias(self, prev: torch.Tensor) -> torch.Tensor:
+        "Logit bonus (..., heads, N) for previous-frame codes `prev` (..., heads): the learned per-head gain on each head's old code."
+        return F.one_hot(prev.long(), self.N).to(self.copy_gain.dtype) * self.copy_gain[:, None]
+
+    def next_logits(self, seq: torch.Tensor, i: int, cond: torch.Tensor, caches=None, cache: bool = True) -> tuple:
+        "Logits (B, heads, N) of position `i` from inputs `seq` (B, >i, heads; seq[:, j] is the input of position j) and `cond` (B, C, >i): (logits, caches)."
+        if cache:
+            h = self._embed(seq[:, i:i + 1])
+            if caches is None: caches = [b.init_caches(h) for b in self.blocks]
+            for j, b in enumerate(self.blocks): h, caches[j] = b.step(h, cond[:, :, i:i + 1], caches[j])
+            logits = self._logits(h)[:, 0]
+        else:
+            lo = max(0, i + 1 - self.receptive_field)
+            h = self._embed(seq[:, lo:i + 1])
+            for b in self.blocks: h = b(h, cond[:, :, lo:i + 1])
+            logits = self._logits(h)[:, -1]
+        pf = self.cfg.grid[0] * self.cfg.grid[1]
+        if self.copy_gain is not None and i >= pf: logits = logits + self.copy_bias(seq[:, i + 1 - pf])
+        return logits, caches
+
     def _embed(self, tokens: torch.Tensor) -> torch.Tensor:
         "Codes (B, L, heads) -> (B, heads*E, L)."
         return self.embed(tokens.long()).flatten(-2).transpose(1, 2)
@@ -81,7 +103,10 @@ class MAR(nn.Module):
         inp = torch.cat([torch.full_like(seq[:, :1], self.START), seq[:, :-1]], 1)
         h = self._embed(inp)
         for b in self.blocks: h = b(h, cond)
-        return self._logits(h).unflatten(1, codes.shape[1:4]), st
+        logits, pf = self._logits(h), self.cfg.grid[0] * self.cfg.grid[1]
+        if self.copy_gain is not None and T > 1:
+            logits = torch.cat([logits[:, :pf], logits[:, pf:] + self.copy_bias(seq[:, :-pf])], 1)
+        return logits.unflatten(1, codes.shape[1:4]), st
 
 # %% ../nbs/22_mar.ipynb #e22463b7
 @torch.no_grad()
@@ -91,18 +116,9 @@ def mar_generate(model: MAR, mel: torch.Tensor, frames: int, z: torch.Tensor, ep
     cond = model.conditioning(mel, frames, z, episode)
     B, L = mel.shape[0], cond.shape[-1]; gh, gw = model.cfg.grid; per_frame = gh * gw
     seq = torch.full((B, L + 1, model.cfg.heads), model.START, dtype=torch.long, device=mel.device)   # seq[:, i] is the input of position i
-    rf, caches = model.receptive_field, None
+    caches = None
     for i in range(L):
-        if cache:
-            h = model._embed(seq[:, i:i + 1])
-            if caches is None: caches = [b.init_caches(h) for b in model.blocks]
-            for j, b in enumerate(model.blocks): h, caches[j] = b.step(h, cond[:, :, i:i + 1], caches[j])
-            logits = model._logits(h)[:, 0]
-        else:
-            lo = max(0, i + 1 - rf)
-            h = model._embed(seq[:, lo:i + 1])
-            for b in model.blocks: h = b(h, cond[:, :, lo:i + 1])
-            logits = model._logits(h)[:, -1]
+        logits, caches = model.next_logits(seq, i, cond, caches, cache)
         seq[:, i + 1] = sample_logits(logits, temperature, generator)
         if progress is not None and (i + 1) % per_frame == 0: progress.update(1)
     return seq[:, 1:].unflatten(1, (frames, gh, gw))

@@ -115,7 +115,7 @@ KINDS = ('far', 'mar')
 def prior_model(kind: str, p: PriorParams, grid, heads: int, codebook_size: int, episodes: int, n_mels: int = 80) -> nn.Module:
     "A FAR or MAR prior at the size `p` gives."
     if kind == 'far': return FAR(FARConfig(heads, codebook_size, tuple(grid), n_mels, p.far_scale, p.style_dim, episodes, p.episode_dim, p.far_cond_at_output))
-    if kind == 'mar': return MAR(MARConfig(heads, codebook_size, tuple(grid), n_mels, p.mar_scale, p.style_dim, episodes, p.episode_dim))
+    if kind == 'mar': return MAR(MARConfig(heads, codebook_size, tuple(grid), n_mels, p.mar_scale, p.style_dim, episodes, p.episode_dim, p.mar_copy_gain))
     raise ValueError(f"unknown prior {kind!r}: use one of {KINDS}")
 
 def load_prior(path, device='cpu') -> nn.Module:
@@ -270,21 +270,11 @@ def mar_step_seconds(model: MAR, steps: int = 40, cache: bool = True, seed: int 
     rf = model.receptive_field; L = rf + steps
     tokens = torch.randint(0, model.N, (1, L, model.cfg.heads), generator=g).to(dev)
     cond = torch.randn(1, model.cond.out_dim, L, generator=g).to(dev)
+    caches = None
     if cache:
-        h = model._embed(tokens[:, :1]); caches = [b.init_caches(h) for b in model.blocks]
-        def one(i):
-            h = model._embed(tokens[:, i:i + 1])
-            for j, b in enumerate(model.blocks): h, caches[j] = b.step(h, cond[:, :, i:i + 1], caches[j])
-            return model._logits(h)
-        for i in range(rf): one(i)                                             # fill the caches (not timed)
-        t0 = time.perf_counter()
-        for i in range(rf, L): one(i)
-    else:
-        t0 = time.perf_counter()
-        for i in range(rf, L):
-            h = model._embed(tokens[:, i + 1 - rf:i + 1])
-            for b in model.blocks: h = b(h, cond[:, :, i + 1 - rf:i + 1])
-            model._logits(h)
+        for i in range(rf): _, caches = model.next_logits(tokens, i, cond, caches)    # fill the caches (not timed)
+    t0 = time.perf_counter()
+    for i in range(rf, L): _, caches = model.next_logits(tokens, i, cond, caches, cache)
     return (time.perf_counter() - t0) / steps
 
 def generation_speed(model: nn.Module, frames: int, n_mels: int = 80, cache: bool = True, seed: int = 0) -> float:
