@@ -177,7 +177,7 @@ class PriorParams:
     beta_style: float = 1.0
     change_weight: float = 10.0
     far_cond_at_output: bool = True
-    mar_copy_gain: float = 3.0
+    mar_copy_gain: float = 5.0
     ckpt_every: int = 100
     log_every: int = 10
     max_bad_steps: int = 20
