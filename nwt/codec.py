@@ -17,7 +17,8 @@ from .memcodes import pack_codes, unpack_codes, packed_bits
 from .dvae import DVAE
 from .prep import read_frames, probe, scaled, to_video_tensor, PrepError
 from .synth import ffmpeg_exe, VideoWriter
-from .train_dvae import load_dvae, weights_digest
+from .train import weights_digest
+from .train_dvae import load_dvae
 
 # %% auto #0
 __all__ = ['MAGIC', 'VERSION', 'MODES', 'HEADER', 'FFMPEG_CODECS', 'CodecError', 'NwtcHeader', 'rle_encode', 'rle_decode',

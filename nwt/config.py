@@ -154,6 +154,9 @@ class MnistParams:
     code_dim_per_head: int = 32
     critic_scale: float = 0.5
     critic_dense: int = 0
+    ckpt_every: int = 1000
+    log_every: int = 10
+    max_bad_steps: int = 20
     queries: int = 8
     neighbours: int = 10
 

@@ -12,7 +12,8 @@ from .config import load_params, PrepParams
 from .prep import load_audio, aligned_audio_features, PrepError, to_video_tensor
 from .synth import VideoWriter, write_wav
 from .dvae import DVAE
-from .train_dvae import load_dvae, weights_digest
+from .train import weights_digest
+from .train_dvae import load_dvae
 from .train_prior import load_prior, generate_codes
 from .codec import decode_video, encode_video, to_frames, load_video
 

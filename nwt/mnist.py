@@ -5,7 +5,7 @@
 # %% ../nbs/50_mnist.ipynb #47dd07ff
 from __future__ import annotations
 import math, time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 import numpy as np
 import torch
 import torch.nn as nn
@@ -13,15 +13,16 @@ import torch.nn.functional as F
 import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from .config import MnistParams
+from .train import Dist, Task, fit
 from .dvae import act, init_weights
 from .memcodes import Memcodes, hamming, beta_norm
 from .critics import PatchCritic, CriticOutput, critic_loss, generator_terms, kl_weight
 
 # %% auto #0
-__all__ = ['MNIST_CRITIC', 'VARIANTS', 'MnistData', 'load_mnist', 'MnistDVAE', 'MnistCritic', 'mnist_step', 'train_mnist',
-           'encode_codes', 'decode_all_permutations', 'occupancy', 'hamming_neighbours', 'hamming_nn_classify',
-           'critic_accuracy', 'tile', 'plot_permutations', 'plot_occupancy', 'head_sweep', 'plot_head_sweep',
-           'plot_neighbours']
+__all__ = ['MNIST_CRITIC', 'VARIANTS', 'MnistData', 'load_mnist', 'MnistDVAE', 'MnistCritic', 'mnist_step', 'MnistTask',
+           'train_mnist', 'encode_codes', 'decode_all_permutations', 'occupancy', 'hamming_neighbours',
+           'hamming_nn_classify', 'critic_accuracy', 'tile', 'plot_permutations', 'plot_occupancy', 'head_sweep',
+           'plot_head_sweep', 'plot_neighbours']
 
 # %% ../nbs/50_mnist.ipynb #0f2a2f0b
 @dataclass
@@ -145,33 +146,55 @@ def mnist_step(model: MnistDVAE, critic: MnistCritic | None, x: torch.Tensor, y:
     return g, d, stats
 
 # %% ../nbs/50_mnist.ipynb #ade44776
-def train_mnist(data: MnistData, variant: str, heads: int, codebook_size: int, p: MnistParams,
-                seed: int = 0, steps: int | None = None, progress: bool = True):
-    "Train one MNIST dVAE of `variant` ('dvae', 'adv', 'class'); returns (model, critic or None, log of the last stats)."
-    _variant(variant); steps = p.steps if steps is None else steps
-    torch.manual_seed(seed)
-    model = MnistDVAE(heads, codebook_size, p.width, p.code_dim_per_head, p.gumbel_noise)
-    critic = None if variant == 'dvae' else MnistCritic(classes=10 if variant == 'class' else 0, scale=p.critic_scale, dense=p.critic_dense)
-    opt_g = torch.optim.Adam(model.parameters(), lr=p.lr, betas=(0.9, 0.999), eps=1e-7)
-    opt_d = torch.optim.Adam(critic.parameters(), lr=p.critic_lr, betas=(0.9, 0.999), eps=1e-7) if critic else None
-    gen = torch.Generator().manual_seed(seed)
-    n = len(data.x_train); t0 = time.perf_counter(); stats = {}
-    bar = tqdm(range(steps), desc=f'{variant} h{heads} N{codebook_size} seed {seed}', disable=not progress, mininterval=2.0, leave=False)
-    for step in bar:
-        idx = torch.randint(0, n, (p.batch,), generator=gen)
-        g, d, stats = mnist_step(model, critic, data.x_train[idx], data.y_train[idx], variant, p, step, steps)
-        if not (torch.isfinite(g) and (d is None or torch.isfinite(d))):
-            raise FloatingPointError(f"MNIST {variant} seed {seed}: non-finite loss at step {step}")
-        if critic is not None: opt_d.zero_grad(set_to_none=True); d.backward()
-        opt_g.zero_grad(set_to_none=True); g.backward()
-        if critic is not None: opt_d.step()
+class MnistTask(Task):
+    "One MNIST dVAE of `variant` for `nwt.train.fit`: a batch of digits, `mnist_step`'s losses, the critic and generator steps."
+    leave = False
+    def __init__(self, data: MnistData, variant: str, heads: int, codebook_size: int, p: MnistParams, seed: int, steps: int):
+        super().__init__()
+        self.data, self.variant, self.p, self.seed, self.steps = data, _variant(variant), p, seed, steps
+        self.heads, self.codebook_size = heads, codebook_size
+        self.name, self.desc = f'MNIST {variant} seed {seed}', f'{variant} h{heads} N{codebook_size} seed {seed}'
+        torch.manual_seed(seed)
+        self.model = MnistDVAE(heads, codebook_size, p.width, p.code_dim_per_head, p.gumbel_noise)
+        self.critic = None if variant == 'dvae' else MnistCritic(classes=10 if variant == 'class' else 0, scale=p.critic_scale, dense=p.critic_dense)
+        self.modules = dict(model=self.model, **({} if self.critic is None else dict(critic=self.critic)))
+        self.optimizers = dict(opt_g=torch.optim.Adam(self.model.parameters(), lr=p.lr, betas=(0.9, 0.999), eps=1e-7))
+        if self.critic is not None: self.optimizers['opt_d'] = torch.optim.Adam(self.critic.parameters(), lr=p.critic_lr, betas=(0.9, 0.999), eps=1e-7)
+        self.gen = torch.Generator().manual_seed(seed)   # the batches' own stream (checkpointed: `fit` runs with reseed=False)
+
+    def batch(self, step: int, d: Dist):
+        idx = torch.randint(0, len(self.data.x_train), (self.p.batch,), generator=self.gen)
+        return self.data.x_train[idx], self.data.y_train[idx]
+
+    def losses(self, batch, step: int):
+        g, d, stats = mnist_step(self.model, self.critic, *batch, self.variant, self.p, step, self.steps)
+        if d is None: return dict(gen=g), dict(stats, loss_gen=g)
+        return dict(critic=d, gen=g), dict(stats, loss_gen=g, loss_critic=d)
+
+    def update(self, losses: dict, step: int):
+        opt_g, opt_d = self.optimizers['opt_g'], self.optimizers.get('opt_d')
+        if opt_d is not None: opt_d.zero_grad(set_to_none=True); losses['critic'].backward()
+        opt_g.zero_grad(set_to_none=True); losses['gen'].backward()
+        if opt_d is not None: opt_d.step()
         opt_g.step()
-        stats['loss_gen'] = g.item()
-        if d is not None: stats['loss_critic'] = d.item()
-    stats['train_seconds'] = round(time.perf_counter() - t0, 2)
-    model.eval()
-    if critic is not None: critic.eval()
-    return model, critic, stats
+
+    def state(self): return dict(data_generator=self.gen.get_state())
+    def load_state(self, s: dict): self.gen.set_state(s['data_generator'])
+    def info(self): return dict(variant=self.variant, heads=self.heads, codebook_size=self.codebook_size, seed=self.seed)
+    def meta(self): return dict(self.info(), params=asdict(self.p))
+    def export(self): return dict({k: m.state_dict() for k, m in self.modules.items()}, **self.meta())
+    def postfix(self, last): return dict(l1=f"{last['pixel_l1']:.3f}")
+
+def train_mnist(data: MnistData, variant: str, heads: int, codebook_size: int, p: MnistParams,
+                seed: int = 0, steps: int | None = None, progress: bool = True, out=None, resume: bool = False, log_dir=None):
+    "Train one MNIST dVAE of `variant` ('dvae', 'adv', 'class'); returns (model, critic or None, the last stats with `train_seconds`). With `out`, checkpoints and exact resume."
+    steps = p.steps if steps is None else steps
+    task = MnistTask(data, variant, heads, codebook_size, p, seed, steps)
+    s = fit(task, steps, out, seed=seed, resume=resume, log_dir=log_dir, progress=progress, ckpt_every=p.ckpt_every,
+            log_every=p.log_every, max_bad_steps=p.max_bad_steps, reseed=False)
+    task.model.eval()
+    if task.critic is not None: task.critic.eval()
+    return task.model, task.critic, dict(s['last'], train_seconds=s['train_seconds'], bad_steps=s['bad_steps'], weights=s['weights'])
 
 # %% ../nbs/50_mnist.ipynb #c280c8d2
 @torch.no_grad()

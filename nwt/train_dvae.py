@@ -4,7 +4,7 @@
 
 # %% ../nbs/12_train_dvae.ipynb #1049e86b
 from __future__ import annotations
-import hashlib, json, math, os, resource, sys, time, zlib
+import math, time
 from contextlib import nullcontext
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -18,51 +18,18 @@ from fastcore.script import call_parse
 from tqdm.auto import tqdm
 from torchmetrics.functional.image import structural_similarity_index_measure, peak_signal_noise_ratio
 from .config import Params, TrainDVAEParams, load_params, atomic_path, save_json
+from .train import (Dist, Task, fit, setup_distributed, load_checkpoint, save_checkpoint, weights_digest,
+                       TrainingDiverged)
 from .memcodes import beta_norm
 from .dvae import DVAE, DVAEConfig, dvae_config, count_params, param_counts
 from .critics import make_critics, critic_view, critic_loss, generator_terms, kl_weight
 from .prep import ClipDataset, read_manifest
 
 # %% auto #0
-__all__ = ['Dist', 'setup_distributed', 'all_true', 'step_seed', 'train_batch', 'rng_state', 'set_rng_state', 'save_checkpoint',
-           'load_checkpoint', 'load_dvae', 'weights_digest', 'TrainingDiverged', 'train_dvae', 'nwt_train_dvae',
-           'to_unit', 'reconstruct', 'thumbnail_upsampled', 'code_stats', 'evaluate_dvae', 'plot_recon',
-           'busiest_memcode', 'plot_head_edit']
-
-# %% ../nbs/12_train_dvae.ipynb #c203fedc
-class Dist:
-    "Where this process sits: `rank` of `world` processes on `device`."
-    def __init__(self, rank=0, world=1, local_rank=0, device='cpu'):
-        self.rank, self.world, self.local_rank, self.device = rank, world, local_rank, torch.device(device)
-    @property
-    def main(self) -> bool: return self.rank == 0
-    @property
-    def enabled(self) -> bool: return self.world > 1
-
-def setup_distributed() -> Dist:
-    "Join the process group when started by torchrun (NCCL on GPU, gloo on CPU); one plain process otherwise."
-    world = int(os.environ.get('WORLD_SIZE', 1))
-    cuda = torch.cuda.is_available()
-    if cuda:
-        torch.backends.cuda.matmul.allow_tf32 = True; torch.backends.cudnn.allow_tf32 = True
-    if world == 1: return Dist(device='cuda' if cuda else 'cpu')
-    rank, local = int(os.environ['RANK']), int(os.environ.get('LOCAL_RANK', 0))
-    if not dist.is_initialized(): dist.init_process_group('nccl' if cuda else 'gloo')
-    if cuda: torch.cuda.set_device(local)
-    return Dist(rank, world, local, f'cuda:{local}' if cuda else 'cpu')
-
-def all_true(flag: bool, d: Dist) -> bool:
-    "True when `flag` holds on every process."
-    if not d.enabled: return bool(flag)
-    t = torch.tensor([1.0 if flag else 0.0], device=d.device)
-    dist.all_reduce(t, op=dist.ReduceOp.MIN)
-    return bool(t.item())
+__all__ = ['train_batch', 'load_dvae', 'DVAETask', 'train_dvae', 'nwt_train_dvae', 'to_unit', 'reconstruct',
+           'thumbnail_upsampled', 'code_stats', 'evaluate_dvae', 'plot_recon', 'busiest_memcode', 'plot_head_edit']
 
 # %% ../nbs/12_train_dvae.ipynb #447fe639
-def step_seed(seed: int, step: int, rank: int = 0) -> int:
-    "A 63-bit seed for (seed, step, rank)."
-    return int(np.random.SeedSequence([seed, step, rank]).generate_state(2, np.uint64)[0] >> np.uint64(1))
-
 def train_batch(ds: ClipDataset, step: int, batch: int, d: Dist = Dist(), seed: int = 0, crop=(), align: int = 1):
     "This process's slice of step `step`'s global batch: video (B, 3, T, H, W) and episode ids (B,)."
     rng = np.random.default_rng([seed, step])
@@ -80,28 +47,6 @@ def train_batch(ds: ClipDataset, step: int, batch: int, d: Dist = Dist(), seed: 
     return torch.stack(vids), torch.tensor(eps)
 
 # %% ../nbs/12_train_dvae.ipynb #ded99503
-def rng_state() -> dict:
-    "Python-independent RNG states: torch (CPU and CUDA) and numpy's global generator."
-    return dict(torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-                numpy=np.random.get_state())
-
-def set_rng_state(s: dict):
-    "Restore what `rng_state` saved."
-    torch.set_rng_state(s['torch']); np.random.set_state(s['numpy'])
-    if s.get('cuda') and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
-
-def save_checkpoint(path, **state) -> Path:
-    "`torch.save` `state` to `path` atomically."
-    with atomic_path(path) as tmp: torch.save(state, tmp)
-    return Path(path)
-
-def load_checkpoint(path) -> dict:
-    "Load a checkpoint written by `save_checkpoint`; a one-line error if it is missing or unreadable."
-    path = Path(path)
-    if not path.is_file(): raise FileNotFoundError(f"{path}: no checkpoint here")
-    try: return torch.load(path, map_location='cpu', weights_only=False)
-    except Exception as e: raise RuntimeError(f"{path}: not a readable checkpoint ({type(e).__name__}: {str(e)[:80]})") from None
-
 def load_dvae(path, device='cpu') -> DVAE:
     "A trained dVAE-Adv (eval mode) from a `model.pt` or `checkpoint.pt` written by `train_dvae`."
     ck = load_checkpoint(path)
@@ -110,77 +55,48 @@ def load_dvae(path, device='cpu') -> DVAE:
     m = DVAE(cfg); m.load_state_dict(ck['model']); m.step = ck.get('step', 0)
     return m.to(device).eval()
 
-def weights_digest(*modules) -> str:
-    "SHA-1 of the parameters of `modules`, to compare processes or runs."
-    h = hashlib.sha1()
-    for m in modules:
-        for k, v in m.state_dict().items(): h.update(k.encode()); h.update(v.detach().cpu().contiguous().numpy().tobytes())
-    return h.hexdigest()[:16]
-
 # %% ../nbs/12_train_dvae.ipynb #13a1feb7
-class TrainingDiverged(RuntimeError):
-    "Raised after too many consecutive non-finite steps."
-
 def _episodes(prepared) -> int:
     return max(r['episode_id'] for r in read_manifest(prepared)) + 1
 
-def _init_logger(out_dir: Path, resume: bool):
-    try:
-        from dvclive import Live
-    except ImportError: return None
-    return Live(str(out_dir), resume=resume, save_dvc_exp=False, dvcyaml=None, report=None)
+class DVAETask(Task):
+    "dVAE-Adv for `nwt.train.fit`: Algorithm 2's two losses from one forward pass, then a critic step and a generator step."
+    def __init__(self, prepared, grid: str, p: Params, steps: int, d: Dist):
+        super().__init__()
+        tp = self.tp = p.train_dvae; self.p, self.grid = p, grid
+        self.name, self.desc, self.frames_per_step = grid, f'dVAE-Adv {grid}', tp.batch * tp.window
+        self.cfg = cfg = dvae_config(p, grid, episodes=_episodes(prepared))
+        self.ds = ClipDataset(prepared, 'train', window=tp.window, seed=tp.seed)
+        self.crop = tuple(tp.crop)
+        if self.crop and (self.crop[0] % cfg.factor or self.crop[1] % cfg.factor):
+            raise ValueError(f"train_dvae.crop {list(self.crop)} must be a multiple of the {grid} factor {cfg.factor}")
+        if tp.amp not in ('none', 'bf16'): raise ValueError(f"train_dvae.amp must be 'none' or 'bf16', got {tp.amp!r}")
+        torch.manual_seed(tp.seed)
+        self.model, self.critics = DVAE(cfg).to(d.device), make_critics(p.dvae.critic_scale).to(d.device)
+        self.modules = dict(model=self.model, critics=self.critics)
+        self.optimizers = dict(opt_g=torch.optim.Adam(self.model.parameters(), lr=tp.lr, betas=tuple(tp.betas), eps=tp.eps),
+                               opt_d=torch.optim.Adam(self.critics.parameters(), lr=tp.critic_lr, betas=tuple(tp.betas), eps=tp.eps))
+        scale = steps / tp.kl_reference_steps if steps else 1.0
+        self.kl_mid, self.kl_rate = tp.kl_midpoint * scale, tp.kl_rate / max(scale, 1e-12)
+        self.amp = (lambda: torch.autocast(d.device.type, dtype=torch.bfloat16)) if tp.amp == 'bf16' else nullcontext
 
-def train_dvae(prepared, out, grid: str = 'mem16', params: Params | None = None, steps: int | None = None,
-               resume: bool = False, log_dir=None, progress: bool = True, device=None) -> dict:
-    "Train dVAE-Adv on the train split of `prepared` into `out` (checkpoint.pt, model.pt); returns a summary. Works under torchrun."
-    p = params or load_params(); tp: TrainDVAEParams = p.train_dvae
-    steps = tp.steps if steps is None else steps
-    d = setup_distributed()
-    if device is not None: d.device = torch.device(device)
-    out = Path(out); ckpt_path = out/'checkpoint.pt'
-    cfg = dvae_config(p, grid, episodes=_episodes(prepared))
-    ds = ClipDataset(prepared, 'train', window=tp.window, seed=tp.seed)
-    crop = tuple(tp.crop)
-    if crop and (crop[0] % cfg.factor or crop[1] % cfg.factor):
-        raise ValueError(f"train_dvae.crop {list(crop)} must be a multiple of the {grid} factor {cfg.factor}")
-    torch.manual_seed(tp.seed)
-    model, critics = DVAE(cfg).to(d.device), make_critics(p.dvae.critic_scale).to(d.device)
-    opt_g = torch.optim.Adam(model.parameters(), lr=tp.lr, betas=tuple(tp.betas), eps=tp.eps)
-    opt_d = torch.optim.Adam(critics.parameters(), lr=tp.critic_lr, betas=tuple(tp.betas), eps=tp.eps)
-    start, history = 0, dict(bad_steps=0, train_seconds=0.0)
-    if resume and ckpt_path.exists():
-        ck = load_checkpoint(ckpt_path)
-        model.load_state_dict(ck['model']); critics.load_state_dict(ck['critics'])
-        opt_g.load_state_dict(ck['opt_g']); opt_d.load_state_dict(ck['opt_d'])
-        start, history = ck['step'], ck['history']; set_rng_state(ck['rng'])
-    g_model = DDP(model) if d.enabled else model
-    d_models = {k: (DDP(c) if d.enabled else c) for k, c in critics.items()}
-    live = _init_logger(Path(log_dir), resume and start > 0) if (log_dir and d.main) else None
-    scale = steps / tp.kl_reference_steps if steps else 1.0
-    mid, rate = tp.kl_midpoint * scale, tp.kl_rate / max(scale, 1e-12)
-    if tp.amp not in ('none', 'bf16'): raise ValueError(f"train_dvae.amp must be 'none' or 'bf16', got {tp.amp!r}")
-    amp = torch.autocast(d.device.type, dtype=torch.bfloat16) if tp.amp == 'bf16' else nullcontext()
+    def distribute(self, d: Dist):
+        self.g_model = DDP(self.model) if d.enabled else self.model
+        self.d_models = {k: (DDP(c) if d.enabled else c) for k, c in self.critics.items()}
 
-    def checkpoint(step):
-        if d.main:
-            save_checkpoint(ckpt_path, step=step, model=model.state_dict(), critics=critics.state_dict(),
-                            opt_g=opt_g.state_dict(), opt_d=opt_d.state_dict(), rng=rng_state(), history=history,
-                            dvae_config=asdict(cfg), params=asdict(p), grid=grid)
-    bad, last = 0, {}
-    bar = tqdm(range(start, steps), initial=start, total=steps, desc=f'dVAE-Adv {grid}', disable=not (progress and d.main),
-               mininterval=2.0)
-    t0 = time.perf_counter()
-    for step in bar:
-        torch.manual_seed(step_seed(tp.seed, step, d.rank))
-        x, ep = train_batch(ds, step, tp.batch, d, tp.seed, crop, cfg.factor)
-        x, ep = x.to(d.device), ep.to(d.device)
+    def batch(self, step: int, d: Dist):
+        x, ep = train_batch(self.ds, step, self.tp.batch, d, self.tp.seed, self.crop, self.cfg.factor)
+        return x.to(d.device), ep.to(d.device)
+
+    def losses(self, batch, step: int):
+        (x, ep), tp, critics = batch, self.tp, self.critics
         T = x.shape[2]
-        frames = torch.randperm(T, device=d.device)[:tp.critic_frames].sort().values if 0 < tp.critic_frames < T else None
-        with amp:
-            out_g = g_model(x, ep)
+        frames = torch.randperm(T, device=x.device)[:tp.critic_frames].sort().values if 0 < tp.critic_frames < T else None
+        with self.amp():
+            out_g = self.g_model(x, ep)
             fake = out_g.recon.float()
             d_loss, stats = 0.0, {}
-            for k, c in d_models.items():
+            for k, c in self.d_models.items():
                 l, st = critic_loss(c, critic_view(critics[k], x, frames), critic_view(critics[k], fake, frames), tp.gp_lambda)
                 d_loss = d_loss + l; stats[f'critic/{k}/wasserstein'] = st['wasserstein']; stats[f'critic/{k}/gp'] = st['gp']
             critics.requires_grad_(False)
@@ -189,46 +105,32 @@ def train_dvae(prepared, out, grid: str = 'mem16', params: Params | None = None,
                 r_, g_ = generator_terms(c, critic_view(c, x, frames), critic_view(c, fake, frames), tp.recon_normalize); rec, gan = rec + r_, gan + g_
             critics.requires_grad_(True)
             kl = out_g.kl.float().mean()
-            beta_t = kl_weight(step, tp.beta, mid, rate) * beta_norm(1.0, out_g.kl[0].numel(), x[0].numel())
+            beta_t = kl_weight(step, tp.beta, self.kl_mid, self.kl_rate) * beta_norm(1.0, out_g.kl[0].numel(), x[0].numel())
             pix = (fake - x).abs().mean()
             g_loss = rec + tp.gamma * gan + beta_t * kl + tp.pixel_l1 * pix
-        if not all_true(bool(torch.isfinite(d_loss) and torch.isfinite(g_loss)), d):
-            bad += 1; history['bad_steps'] += 1
-            opt_d.zero_grad(set_to_none=True); opt_g.zero_grad(set_to_none=True)
-            if live: live.log_metric('train/skipped_step', step); live.next_step()
-            if bad >= tp.max_bad_steps:
-                raise TrainingDiverged(f"{grid}: {bad} non-finite steps in a row at step {step}; "
-                                       f"the last good checkpoint is {ckpt_path if ckpt_path.exists() else 'none'}")
-            continue
-        bad = 0
-        opt_d.zero_grad(set_to_none=True); d_loss.backward()
-        opt_g.zero_grad(set_to_none=True); g_loss.backward()
+        return dict(critics=d_loss, gen=g_loss), dict(loss_gen=g_loss, loss_critics=d_loss, recon=rec, gan=gan, kl=kl,
+                                                      pixel_l1=pix, beta=beta_t, **stats)
+
+    def update(self, losses: dict, step: int):
+        opt_g, opt_d = self.optimizers['opt_g'], self.optimizers['opt_d']
+        opt_d.zero_grad(set_to_none=True); losses['critics'].backward()
+        opt_g.zero_grad(set_to_none=True); losses['gen'].backward()
         opt_d.step(); opt_g.step()
-        last = dict(loss_gen=g_loss.item(), loss_critics=d_loss.item(), recon=rec.item(), gan=gan.item(), kl=kl.item(),
-                    pixel_l1=pix.item(), beta=beta_t, **{k: v.item() for k, v in stats.items()})
-        if (step + 1) % tp.log_every == 0 or step + 1 == steps:
-            bar.set_postfix(gen=f"{last['loss_gen']:.3f}", critics=f"{last['loss_critics']:.3f}", l1=f"{last['pixel_l1']:.3f}", refresh=False)
-            if live:
-                live.step = step + 1
-                for k, v in last.items(): live.log_metric(f'train/{k}', v)
-                live.next_step()
-        if (step + 1) % tp.ckpt_every == 0 or step + 1 == steps:
-            history['train_seconds'] += time.perf_counter() - t0; t0 = time.perf_counter()
-            checkpoint(step + 1)
-    history['train_seconds'] += time.perf_counter() - t0
-    if live: live.end()
-    frames_seen = steps * tp.batch * d.world * tp.window
-    summary = dict(grid=grid, steps=steps, resumed_from=start, bad_steps=history['bad_steps'],
-                   train_seconds=round(history['train_seconds'], 1),
-                   train_frames_per_s=round(frames_seen / max(history['train_seconds'], 1e-9), 2),
-                   processes=d.world, device=str(d.device), last=last,
-                   peak_memory_mb=round((torch.cuda.max_memory_allocated() if d.device.type == 'cuda'
-                                        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024) / 2**20, 1),
-                   weights=weights_digest(model, critics))
-    if d.main:
-        with atomic_path(out/'model.pt') as tmp:
-            torch.save(dict(model=model.state_dict(), dvae_config=asdict(cfg), step=steps, grid=grid, summary=summary), tmp)
-    return summary
+
+    def meta(self): return dict(dvae_config=asdict(self.cfg), params=asdict(self.p), grid=self.grid)
+    def export(self): return dict(model=self.model.state_dict(), dvae_config=asdict(self.cfg), grid=self.grid)
+    def info(self): return dict(grid=self.grid)
+    def postfix(self, last): return dict(gen=f"{last['loss_gen']:.3f}", critics=f"{last['loss_critics']:.3f}", l1=f"{last['pixel_l1']:.3f}")
+
+def train_dvae(prepared, out, grid: str = 'mem16', params: Params | None = None, steps: int | None = None,
+               resume: bool = False, log_dir=None, progress: bool = True, device=None) -> dict:
+    "Train dVAE-Adv on the train split of `prepared` into `out` (checkpoint.pt, model.pt); returns a summary. Works under torchrun."
+    p = params or load_params(); tp: TrainDVAEParams = p.train_dvae
+    steps = tp.steps if steps is None else steps
+    d = setup_distributed()
+    if device is not None: d.device = torch.device(device)
+    return fit(DVAETask(prepared, grid, p, steps, d), steps, out, d, seed=tp.seed, resume=resume, log_dir=log_dir,
+               progress=progress, ckpt_every=tp.ckpt_every, log_every=tp.log_every, max_bad_steps=tp.max_bad_steps)
 
 # %% ../nbs/12_train_dvae.ipynb #b7de5b0b
 @call_parse

@@ -4,7 +4,7 @@
 
 # %% ../nbs/23_train_prior.ipynb #048cb42b
 from __future__ import annotations
-import json, math, os, resource, time
+import json, math, os, time
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
@@ -22,13 +22,13 @@ from .codec import encode_video
 from .prep import to_video_tensor
 from .far import FAR, FARConfig, far_generate, count_params
 from .mar import MAR, MARConfig, mar_generate
-from .train_dvae import (Dist, setup_distributed, all_true, step_seed, rng_state, set_rng_state, save_checkpoint,
-                            load_checkpoint, load_dvae, weights_digest, TrainingDiverged, _init_logger)
+from .train import Dist, Task, fit, setup_distributed, save_checkpoint, load_checkpoint, weights_digest, TrainingDiverged
+from .train_dvae import load_dvae
 
 # %% auto #0
 __all__ = ['KINDS', 'encode_dataset', 'PriorDataset', 'mel_statistics', 'prior_batch', 'prior_model', 'load_prior', 'prior_loss',
-           'lr_at', 'train_prior', 'nwt_train_prior', 'evaluate_prior', 'generate_codes', 'mar_step_seconds',
-           'generation_speed']
+           'lr_at', 'PriorTask', 'train_prior', 'nwt_train_prior', 'evaluate_prior', 'generate_codes',
+           'mar_step_seconds', 'generation_speed']
 
 # %% ../nbs/23_train_prior.ipynb #51f849e2
 @torch.no_grad()
@@ -149,6 +149,38 @@ def lr_at(step: int, p: PriorParams, steps: int) -> float:
     return max(p.lr_min, p.lr * 0.5 ** (step // every))
 
 # %% ../nbs/23_train_prior.ipynb #893af6a6
+class PriorTask(Task):
+    "FAR or MAR for `nwt.train.fit`: windows of codes and mel frames, the step's learning rate, `prior_loss`, one Adam step."
+    def __init__(self, kind: str, prepared, encoded, P: Params, steps: int, d: Dist):
+        super().__init__()
+        p = self.p = P.prior; self.P, self.kind, self.steps = P, kind, steps
+        self.name, self.desc = kind, kind.upper()
+        self.ds = PriorDataset(prepared, encoded, 'train', p.window, targets=p.targets)
+        self.data_info = info = self.ds.info; episodes = max(r['episode_id'] for r in read_manifest(prepared)) + 1
+        torch.manual_seed(p.seed)
+        self.model = prior_model(kind, p, info['grid'], info['heads'], info['codebook_size'], episodes, P.prep.n_mels).to(d.device)
+        self.model.cond.audio.set_normalization(*mel_statistics(prepared))     # a resumed run loads them with the weights
+        self.modules = dict(model=self.model)
+        self.optimizers = dict(opt=torch.optim.Adam(self.model.parameters(), lr=p.lr, betas=tuple(p.betas), eps=p.eps))
+
+    def distribute(self, d: Dist): self.net = DDP(self.model) if d.enabled else self.model
+    def batch(self, step: int, d: Dist):
+        return {k: v.to(d.device) for k, v in prior_batch(self.ds, step, self.p.batch, d, self.p.seed).items()}
+
+    def losses(self, batch, step: int):
+        opt = self.optimizers['opt']
+        for g in opt.param_groups: g['lr'] = lr_at(step, self.p, self.steps)
+        loss, stats = prior_loss(self.net, batch, self.p.beta_style, self.p.change_weight)
+        return dict(loss=loss), dict(loss=loss, lr=opt.param_groups[0]['lr'], **stats)
+
+    def update(self, losses: dict, step: int):
+        opt = self.optimizers['opt']; opt.zero_grad(set_to_none=True); losses['loss'].backward(); opt.step()
+
+    def meta(self): return dict(kind=self.kind, prior_config=asdict(self.model.cfg), params=asdict(self.P), info=self.data_info)
+    def export(self): return dict(model=self.model.state_dict(), kind=self.kind, prior_config=asdict(self.model.cfg), info=self.data_info)
+    def info(self): return dict(kind=self.kind, parameters=count_params(self.model))
+    def postfix(self, last): return dict(ce=f"{last['ce']:.3f}", acc=f"{last['accuracy']:.3f}")
+
 def train_prior(kind: str, prepared, encoded, out, params: Params | None = None, steps: int | None = None,
                 resume: bool = False, log_dir=None, progress: bool = True, device=None) -> dict:
     "Train a FAR or MAR prior on the train split of `encoded` into `out` (checkpoint.pt, model.pt); returns a summary."
@@ -156,64 +188,8 @@ def train_prior(kind: str, prepared, encoded, out, params: Params | None = None,
     steps = (p.steps_far if kind == 'far' else p.steps_mar) if steps is None else steps
     d = setup_distributed()
     if device is not None: d.device = torch.device(device)
-    out = Path(out); ckpt_path = out/'checkpoint.pt'
-    ds = PriorDataset(prepared, encoded, 'train', p.window, targets=p.targets)
-    info = ds.info; episodes = max(r['episode_id'] for r in read_manifest(prepared)) + 1
-    torch.manual_seed(p.seed)
-    model = prior_model(kind, p, info['grid'], info['heads'], info['codebook_size'], episodes, P.prep.n_mels).to(d.device)
-    model.cond.audio.set_normalization(*mel_statistics(prepared))             # a resumed run loads them with the weights
-    opt = torch.optim.Adam(model.parameters(), lr=p.lr, betas=tuple(p.betas), eps=p.eps)
-    start, history = 0, dict(bad_steps=0, train_seconds=0.0)
-    if resume and ckpt_path.exists():
-        ck = load_checkpoint(ckpt_path)
-        model.load_state_dict(ck['model']); opt.load_state_dict(ck['opt'])
-        start, history = ck['step'], ck['history']; set_rng_state(ck['rng'])
-    net = DDP(model) if d.enabled else model
-    live = _init_logger(Path(log_dir), resume and start > 0) if (log_dir and d.main) else None
-
-    def checkpoint(step):
-        if d.main:
-            save_checkpoint(ckpt_path, step=step, model=model.state_dict(), opt=opt.state_dict(), rng=rng_state(), history=history,
-                            kind=kind, prior_config=asdict(model.cfg), params=asdict(P), info=info)
-    bad, last = 0, {}
-    bar = tqdm(range(start, steps), initial=start, total=steps, desc=kind.upper(), disable=not (progress and d.main), mininterval=2.0)
-    t0 = time.perf_counter()
-    for step in bar:
-        torch.manual_seed(step_seed(p.seed, step, d.rank))
-        for g in opt.param_groups: g['lr'] = lr_at(step, p, steps)
-        batch = {k: v.to(d.device) for k, v in prior_batch(ds, step, p.batch, d, p.seed).items()}
-        loss, stats = prior_loss(net, batch, p.beta_style, p.change_weight)
-        if not all_true(bool(torch.isfinite(loss)), d):
-            bad += 1; history['bad_steps'] += 1; opt.zero_grad(set_to_none=True)
-            if live: live.log_metric('train/skipped_step', step); live.next_step()
-            if bad >= p.max_bad_steps:
-                raise TrainingDiverged(f"{kind}: {bad} non-finite steps in a row at step {step}; "
-                                       f"the last good checkpoint is {ckpt_path if ckpt_path.exists() else 'none'}")
-            continue
-        bad = 0
-        opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
-        last = dict(loss=loss.item(), lr=opt.param_groups[0]['lr'], **{k: v.item() for k, v in stats.items()})
-        if (step + 1) % p.log_every == 0 or step + 1 == steps:
-            bar.set_postfix(ce=f"{last['ce']:.3f}", acc=f"{last['accuracy']:.3f}", refresh=False)
-            if live:
-                live.step = step + 1
-                for k, v in last.items(): live.log_metric(f'train/{k}', v)
-                live.next_step()
-        if (step + 1) % p.ckpt_every == 0 or step + 1 == steps:
-            history['train_seconds'] += time.perf_counter() - t0; t0 = time.perf_counter()
-            checkpoint(step + 1)
-    history['train_seconds'] += time.perf_counter() - t0
-    if live: live.end()
-    summary = dict(kind=kind, steps=steps, resumed_from=start, bad_steps=history['bad_steps'], train_seconds=round(history['train_seconds'], 1),
-                   updates_per_s=round((steps - start) / max(history['train_seconds'], 1e-9), 3) if steps > start else None,
-                   processes=d.world, device=str(d.device), last=last, parameters=count_params(model),
-                   peak_memory_mb=round((torch.cuda.max_memory_allocated() if d.device.type == 'cuda'
-                                        else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024) / 2**20, 1),
-                   weights=weights_digest(model))
-    if d.main:
-        with atomic_path(out/'model.pt') as tmp:
-            torch.save(dict(model=model.state_dict(), kind=kind, prior_config=asdict(model.cfg), step=steps, info=info, summary=summary), tmp)
-    return summary
+    return fit(PriorTask(kind, prepared, encoded, P, steps, d), steps, out, d, seed=p.seed, resume=resume, log_dir=log_dir,
+               progress=progress, ckpt_every=p.ckpt_every, log_every=p.log_every, max_bad_steps=p.max_bad_steps)
 
 # %% ../nbs/23_train_prior.ipynb #ab3cec0e
 @call_parse
