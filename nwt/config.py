@@ -36,7 +36,7 @@ class MemcodeParams:
     codebook_dim: int = 128
     dim: int = 128
     temperature: float = 1.0
-    gumbel_noise: float = 0.0
+    gumbel_noise: float = 1.0
 
 @dataclass
 class Fig5Params:
@@ -105,12 +105,12 @@ class DVAEParams:
 @dataclass
 class TrainDVAEParams:
     "Training of dVAE-Adv (Algorithm 2, C.2.1): losses, optimiser, run length, checkpoints."
-    steps: int = 1800
-    batch: int = 4
-    window: int = 8
+    steps: int = 9000
+    batch: int = 8
+    window: int = 4
     crop: list = field(default_factory=lambda: [48, 48])
     critic_frames: int = 2
-    lr: float = 3e-4
+    lr: float = 1e-3
     critic_lr: float = 1e-4
     betas: list = field(default_factory=lambda: [0.9, 0.999])
     eps: float = 1e-7
@@ -126,6 +126,13 @@ class TrainDVAEParams:
     log_every: int = 10
     max_bad_steps: int = 20
     amp: str = 'bf16'
+    channels_last: bool = True
+    gp_every: int = 4
+    warmup: int = 200
+    lr_schedule: str = 'cosine'
+    lr_final: float = 0.05
+    ema: float = 0.999
+    critics_from: int = 6000
     val_clips: int = 12
     seed: int = 0
 
@@ -218,10 +225,11 @@ class CompressionParams:
     clips: int = 0                 # 0: every clip of the split
     h264_reference_crf: int = 23   # the single "h264" row (ffmpeg's default quality)
     crf_h264: list = field(default_factory=lambda: [18, 23, 28, 33, 38, 43, 48, 51])
-    crf_h265: list = field(default_factory=lambda: [18, 23, 28, 33, 38, 43, 48, 51])
-    crf_vp9: list = field(default_factory=lambda: [20, 30, 40, 48, 56, 63])
-    crf_av1: list = field(default_factory=lambda: [20, 30, 40, 48, 56, 63])
+    crf_h265: list = field(default_factory=lambda: [23, 33, 43, 51])
+    crf_vp9: list = field(default_factory=lambda: [30, 45, 56, 63])
+    crf_av1: list = field(default_factory=lambda: [30, 45, 56, 63])
     ood_seconds: float = 10.0      # length of the out-of-distribution clip (ffmpeg's testsrc2 pattern)
+    workers: int = 2               # rate points encoded at once (one ffmpeg thread each)
 
 @dataclass
 class Params:

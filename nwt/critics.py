@@ -13,7 +13,8 @@ from .dvae import SameConv, act
 
 # %% auto #0
 __all__ = ['CRITIC_3D', 'CRITIC_2D_1', 'CRITIC_2D_2', 'scaled_groups', 'CriticOutput', 'PatchCritic', 'make_critics',
-           'critic_view', 'sample_scores', 'gradient_penalty', 'critic_loss', 'generator_terms', 'kl_weight']
+           'critic_view', 'sample_scores', 'gradient_penalty', 'CriticTerms', 'critic_terms', 'critic_loss',
+           'generator_terms', 'kl_weight']
 
 # %% ../nbs/11_critics.ipynb #cacf9fe3
 CRITIC_3D = [((1, 4, 4), 1, 32, 1), ((2, 4, 4), (1, 4, 4), 64, 1), ((2, 4, 4), (1, 4, 4), 512, 1), ((4, 2, 2), 1, 512, 1)]
@@ -87,23 +88,42 @@ def _penalty(scores_hat: torch.Tensor, x_hat: torch.Tensor) -> torch.Tensor:
 def gradient_penalty(critic: nn.Module, x_hat: torch.Tensor) -> torch.Tensor:
     "WGAN-GP: mean over samples of (||grad_x^ D(x^)||_2 - 1)^2, differentiable w.r.t. the critic's weights."
     x_hat = x_hat.detach().requires_grad_(True)
-    return _penalty(sample_scores(critic(x_hat).score), x_hat)
+    return _penalty(sample_scores(critic(x_hat.view_as(x_hat)).score), x_hat)
+
+class CriticTerms(NamedTuple):
+    "What `critic_terms` returns."
+    loss: torch.Tensor           # eq. 9: D(x~) - D(x), plus the weighted penalty when one was computed
+    wasserstein: torch.Tensor    # D(x) - D(x~), detached
+    gp: torch.Tensor | None      # the gradient penalty, detached (None on a step without it)
+    real_features: list          # the critic's hidden maps of `real`, detached: L_recon's targets
+
+def critic_terms(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, gp_weight: float = 10.0,
+                 generator: torch.Generator | None = None) -> CriticTerms:
+    "One critic's WGAN-GP loss (eq. 9) on inputs `real` and `fake` (detached), the penalty weighted `gp_weight` (0: none), and the real feature maps."
+    fake = fake.detach(); n = real.shape[0]
+    out = critic(torch.cat([real, fake]))
+    s_real, s_fake = sample_scores(out.score).split(n)
+    loss, gp = s_fake.mean() - s_real.mean(), None
+    if gp_weight:
+        u = torch.rand((n,) + (1,) * (real.ndim - 1), generator=generator, device=real.device, dtype=real.dtype)
+        x_hat = (u * real + (1 - u) * fake).requires_grad_(True)
+        raw = getattr(critic, 'module', critic)             # under DDP: the wrapped critic (one DDP forward per step)
+        gp = _penalty(sample_scores(raw(x_hat.view_as(x_hat)).score), x_hat)   # a view: profilers' module hooks refuse a leaf here
+        loss = loss + gp_weight * gp
+    return CriticTerms(loss, (s_real.mean() - s_fake.mean()).detach(), None if gp is None else gp.detach(),
+                       [f[:n].detach() for f in out.features])
 
 def critic_loss(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, gp_lambda: float = 10.0,
                 generator: torch.Generator | None = None) -> tuple[torch.Tensor, dict]:
-    "One critic's WGAN-GP loss (eq. 9) on critic inputs `real` and `fake` (detached); returns (loss, stats)."
-    fake = fake.detach(); n = real.shape[0]
-    u = torch.rand((n,) + (1,) * (real.ndim - 1), generator=generator, device=real.device, dtype=real.dtype)
-    x_hat = (u * real + (1 - u) * fake).requires_grad_(True)
-    s = sample_scores(critic(torch.cat([real, fake, x_hat])).score)
-    s_real, s_fake, s_hat = s.split(n)
-    gp = _penalty(s_hat, x_hat)
-    loss = s_fake.mean() - s_real.mean() + gp_lambda * gp
-    return loss, dict(wasserstein=(s_real.mean() - s_fake.mean()).detach(), gp=gp.detach())
+    "One critic's WGAN-GP loss (eq. 9) on critic inputs `real` and `fake` (detached), penalty every call; returns (loss, stats)."
+    t = critic_terms(critic, real, fake, gp_lambda, generator)
+    return t.loss, dict(wasserstein=t.wasserstein, gp=t.gp)
 
-def generator_terms(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, normalize: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
-    "(L_recon, L_gan) of one critic (eq. 6-7): feature-map L1 on all hidden layers (each divided by the real map's mean |value| when `normalize`), and -D(x~)."
-    with torch.no_grad(): target = critic(real).features
+def generator_terms(critic: nn.Module, real: torch.Tensor, fake: torch.Tensor, normalize: bool = False,
+                    target: list | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    "(L_recon, L_gan) of one critic (eq. 6-7): feature-map L1 on all hidden layers (each divided by the real map's mean |value| when `normalize`), and -D(x~). `target`: the real maps, if already computed."
+    if target is None:
+        with torch.no_grad(): target = critic(real).features
     out = critic(fake)
     recon = sum((a - b).abs().mean() / (b.abs().mean() + 1e-6 if normalize else 1.0) for a, b in zip(out.features, target))
     return recon, -sample_scores(out.score).mean()

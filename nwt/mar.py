@@ -55,11 +55,13 @@ class MAR(nn.Module):
         self.out = nn.Conv1d(c, cfg.heads * cfg.codebook_size, 1)
         init_prior_weights(self)
         self.copy_gain = nn.Parameter(torch.full((cfg.heads,), float(cfg.copy_gain))) if cfg.copy_gain > 0 else None
+        self._rf = 1 + sum(conv.context for b in self.blocks for conv in b.convs)      # fixed by the layers: computed once
+        self.per_frame = cfg.grid[0] * cfg.grid[1]
 
     @property
     def receptive_field(self) -> int:
         "How many Memcodes (this one included) a prediction can see."
-        return 1 + sum(conv.context for b in self.blocks for conv in b.convs)
+        return self._rf
 
     def conditioning(self, mel, frames: int, z, episode) -> torch.Tensor:
         "Conditioning per Memcode in raster order: (B, C, frames * h * w)."
@@ -86,7 +88,7 @@ class MAR(nn.Module):
             h = self._embed(seq[:, lo:i + 1])
             for b in self.blocks: h = b(h, cond[:, :, lo:i + 1])
             logits = self._logits(h)[:, -1]
-        pf = self.cfg.grid[0] * self.cfg.grid[1]
+        pf = self.per_frame
         if self.copy_gain is not None and i >= pf: logits = logits + self.copy_bias(seq[:, i + 1 - pf])
         return logits, caches
 

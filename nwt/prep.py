@@ -319,7 +319,7 @@ def read_manifest(prepared_dir) -> list:
 
 def to_video_tensor(frames: np.ndarray) -> torch.Tensor:
     "uint8 (T, H, W, 3) -> float32 (3, T, H, W) in [-1, 1]."
-    return torch.from_numpy(np.array(frames, copy=True)).permute(3, 0, 1, 2).float().div(127.5).sub(1.0)
+    return torch.from_numpy(np.array(frames, copy=True)).permute(3, 0, 1, 2).float().div_(127.5).sub_(1.0)
 
 class ClipDataset(Dataset):
     "Prepared clips of one split: random `window`-frame windows (mode='window') or whole clips (mode='clip')."
@@ -336,13 +336,21 @@ class ClipDataset(Dataset):
 
     def __len__(self): return int(self.n_windows[-1]) if self.mode == 'window' else len(self.rows)
 
-    def __getitem__(self, i):
+    def _span(self, i):
+        "(manifest row, first frame, end frame) of item `i`."
         if self.mode == 'window':
-            ci = int(np.searchsorted(self.n_windows, i, side='right'))
-            r = self.rows[ci]
+            r = self.rows[int(np.searchsorted(self.n_windows, i, side='right'))]
             start = int(np.random.default_rng([self.seed, self.epoch, i]).integers(0, r['frames'] - self.window + 1))
-            stop = start + self.window
-        else: r = self.rows[i]; start, stop = 0, r['frames']
+            return r, start, start + self.window
+        r = self.rows[i]; return r, 0, r['frames']
+
+    def frames(self, i) -> tuple[np.ndarray, int]:
+        "Item `i`'s frames as stored, uint8 (T, H, W, 3) memory-mapped (crop before converting), and its episode id."
+        r, start, stop = self._span(i)
+        return np.load(self.dir/r['frames_path'], mmap_mode='r')[start:stop], r['episode_id']
+
+    def __getitem__(self, i):
+        r, start, stop = self._span(i)
         frames = np.load(self.dir/r['frames_path'], mmap_mode='r')[start:stop]
         mel = np.load(self.dir/r['mel_path'], mmap_mode='r')[start * self.mpf:stop * self.mpf]
         return dict(video=to_video_tensor(frames), mel=torch.from_numpy(np.array(mel)), episode=r['episode_id'],

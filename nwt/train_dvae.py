@@ -14,6 +14,7 @@ import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from fastcore.script import call_parse
 from tqdm.auto import tqdm
 from torchmetrics.functional.image import structural_similarity_index_measure, peak_signal_noise_ratio
@@ -21,12 +22,12 @@ from .config import Params, TrainDVAEParams, load_params, atomic_path, save_json
 from .train import (Dist, Task, fit, setup_distributed, load_checkpoint, save_checkpoint, weights_digest,
                        TrainingDiverged)
 from .memcodes import beta_norm
-from .dvae import DVAE, DVAEConfig, dvae_config, count_params, param_counts
-from .critics import make_critics, critic_view, critic_loss, generator_terms, kl_weight
-from .prep import ClipDataset, read_manifest
+from .dvae import DVAE, DVAEConfig, dvae_config, count_params, param_counts, to_channels_last
+from .critics import make_critics, critic_view, critic_terms, generator_terms, kl_weight
+from .prep import ClipDataset, read_manifest, to_video_tensor
 
 # %% auto #0
-__all__ = ['train_batch', 'load_dvae', 'DVAETask', 'train_dvae', 'nwt_train_dvae', 'to_unit', 'reconstruct',
+__all__ = ['train_batch', 'load_dvae', 'lr_factor', 'DVAETask', 'train_dvae', 'nwt_train_dvae', 'to_unit', 'reconstruct',
            'thumbnail_upsampled', 'code_stats', 'evaluate_dvae', 'plot_recon', 'busiest_memcode', 'plot_head_edit']
 
 # %% ../nbs/12_train_dvae.ipynb #447fe639
@@ -38,32 +39,40 @@ def train_batch(ds: ClipDataset, step: int, batch: int, d: Dist = Dist(), seed: 
     ds.set_epoch(step)
     vids, eps = [], []
     for k in range(d.rank * batch, (d.rank + 1) * batch):
-        item = ds[int(idx[k])]; v = item['video']
+        v, ep = ds.frames(int(idx[k]))                               # uint8 (T, H, W, 3): crop first, then convert
         if crop:
-            H, W = v.shape[-2:]; ch, cw = crop
+            H, W = v.shape[1:3]; ch, cw = crop
             i = int(offs[k, 0] * ((H - ch) // align + 1)) * align; j = int(offs[k, 1] * ((W - cw) // align + 1)) * align
-            v = v[..., i:i + ch, j:j + cw]
-        vids.append(v); eps.append(item['episode'])
+            v = v[:, i:i + ch, j:j + cw]
+        vids.append(to_video_tensor(v)); eps.append(ep)
     return torch.stack(vids), torch.tensor(eps)
 
 # %% ../nbs/12_train_dvae.ipynb #ded99503
-def load_dvae(path, device='cpu') -> DVAE:
-    "A trained dVAE-Adv (eval mode) from a `model.pt` or `checkpoint.pt` written by `train_dvae`."
+def load_dvae(path, device='cpu', channels_last: bool = True) -> DVAE:
+    "A trained dVAE-Adv (eval mode, channels-last unless told otherwise) from a `model.pt` or `checkpoint.pt` written by `train_dvae`."
     ck = load_checkpoint(path)
     if 'dvae_config' not in ck: raise RuntimeError(f"{path}: not a dVAE-Adv checkpoint (no dvae_config)")
     cfg = DVAEConfig(**ck['dvae_config'])
     m = DVAE(cfg); m.load_state_dict(ck['model']); m.step = ck.get('step', 0)
-    return m.to(device).eval()
+    return m.to(device).set_channels_last(channels_last).eval()
 
 # %% ../nbs/12_train_dvae.ipynb #13a1feb7
 def _episodes(prepared) -> int:
     return max(r['episode_id'] for r in read_manifest(prepared)) + 1
 
+def lr_factor(step: int, steps: int, warmup: int = 0, schedule: str = 'constant', final: float = 0.0) -> float:
+    "Multiplier of the base learning rate at `step` of `steps`: linear warm-up over `warmup` steps, then 1 (constant) or a cosine from 1 to `final` at the last step."
+    if step < warmup: return (step + 1) / warmup
+    if schedule == 'constant': return 1.0
+    if schedule != 'cosine': raise ValueError(f"unknown learning-rate schedule {schedule!r}: use 'constant' or 'cosine'")
+    t = min(1.0, (step - warmup) / max(1, steps - warmup - 1))
+    return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * t))
+
 class DVAETask(Task):
     "dVAE-Adv for `nwt.train.fit`: Algorithm 2's two losses from one forward pass, then a critic step and a generator step."
     def __init__(self, prepared, grid: str, p: Params, steps: int, d: Dist):
         super().__init__()
-        tp = self.tp = p.train_dvae; self.p, self.grid = p, grid
+        tp = self.tp = p.train_dvae; self.p, self.grid, self.steps = p, grid, steps
         self.name, self.desc, self.frames_per_step = grid, f'dVAE-Adv {grid}', tp.batch * tp.window
         self.cfg = cfg = dvae_config(p, grid, episodes=_episodes(prepared))
         self.ds = ClipDataset(prepared, 'train', window=tp.window, seed=tp.seed)
@@ -71,11 +80,16 @@ class DVAETask(Task):
         if self.crop and (self.crop[0] % cfg.factor or self.crop[1] % cfg.factor):
             raise ValueError(f"train_dvae.crop {list(self.crop)} must be a multiple of the {grid} factor {cfg.factor}")
         if tp.amp not in ('none', 'bf16'): raise ValueError(f"train_dvae.amp must be 'none' or 'bf16', got {tp.amp!r}")
+        if tp.gp_every < 1: raise ValueError(f"train_dvae.gp_every must be at least 1, got {tp.gp_every}")
+        if tp.critics_from and not tp.pixel_l1: raise ValueError("train_dvae.critics_from > 0 needs pixel_l1 > 0: the warm-up learns from pixels")
+        lr_factor(steps, steps, tp.warmup, tp.lr_schedule, tp.lr_final)          # a bad schedule name fails here, not at step 1
         torch.manual_seed(tp.seed)
         self.model, self.critics = DVAE(cfg).to(d.device), make_critics(p.dvae.critic_scale).to(d.device)
+        if tp.channels_last: self.model.set_channels_last(); to_channels_last(self.critics)
         self.modules = dict(model=self.model, critics=self.critics)
         self.optimizers = dict(opt_g=torch.optim.Adam(self.model.parameters(), lr=tp.lr, betas=tuple(tp.betas), eps=tp.eps),
                                opt_d=torch.optim.Adam(self.critics.parameters(), lr=tp.critic_lr, betas=tuple(tp.betas), eps=tp.eps))
+        self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(tp.ema)) if tp.ema else None
         scale = steps / tp.kl_reference_steps if steps else 1.0
         self.kl_mid, self.kl_rate = tp.kl_midpoint * scale, tp.kl_rate / max(scale, 1e-12)
         self.amp = (lambda: torch.autocast(d.device.type, dtype=torch.bfloat16)) if tp.amp == 'bf16' else nullcontext
@@ -86,41 +100,61 @@ class DVAETask(Task):
 
     def batch(self, step: int, d: Dist):
         x, ep = train_batch(self.ds, step, self.tp.batch, d, self.tp.seed, self.crop, self.cfg.factor)
-        return x.to(d.device), ep.to(d.device)
+        return self.model._fmt(x.to(d.device)), ep.to(d.device)
 
     def losses(self, batch, step: int):
         (x, ep), tp, critics = batch, self.tp, self.critics
+        f = lr_factor(step, self.steps, tp.warmup, tp.lr_schedule, tp.lr_final)
+        for o, lr in ((self.optimizers['opt_g'], tp.lr), (self.optimizers['opt_d'], tp.critic_lr)):
+            for g in o.param_groups: g['lr'] = lr * f
+        adversarial = step >= tp.critics_from
         T = x.shape[2]
-        frames = torch.randperm(T, device=x.device)[:tp.critic_frames].sort().values if 0 < tp.critic_frames < T else None
+        frames = (torch.randperm(T, device=x.device)[:tp.critic_frames].sort().values
+                  if adversarial and 0 < tp.critic_frames < T else None)
         with self.amp():
             out_g = self.g_model(x, ep)
             fake = out_g.recon.float()
-            d_loss, stats = 0.0, {}
-            for k, c in self.d_models.items():
-                l, st = critic_loss(c, critic_view(critics[k], x, frames), critic_view(critics[k], fake, frames), tp.gp_lambda)
-                d_loss = d_loss + l; stats[f'critic/{k}/wasserstein'] = st['wasserstein']; stats[f'critic/{k}/gp'] = st['gp']
-            critics.requires_grad_(False)
-            rec, gan = 0.0, 0.0
-            for k, c in critics.items():
-                r_, g_ = generator_terms(c, critic_view(c, x, frames), critic_view(c, fake, frames), tp.recon_normalize); rec, gan = rec + r_, gan + g_
-            critics.requires_grad_(True)
             kl = out_g.kl.float().mean()
             beta_t = kl_weight(step, tp.beta, self.kl_mid, self.kl_rate) * beta_norm(1.0, out_g.kl[0].numel(), x[0].numel())
             pix = (fake - x).abs().mean()
+            stats = dict(pixel_l1=pix, kl=kl, beta=beta_t, lr=tp.lr * f)
+            if not adversarial:
+                g_loss = beta_t * kl + tp.pixel_l1 * pix
+                return dict(gen=g_loss), dict(loss_gen=g_loss, **stats)
+            gp_weight = tp.gp_lambda * tp.gp_every if step % tp.gp_every == 0 else 0.0
+            d_loss, targets = 0.0, {}
+            for k, c in self.d_models.items():
+                t = critic_terms(c, critic_view(critics[k], x, frames), critic_view(critics[k], fake, frames), gp_weight)
+                d_loss = d_loss + t.loss; targets[k] = t.real_features
+                stats[f'critic/{k}/wasserstein'] = t.wasserstein
+                if t.gp is not None: stats[f'critic/{k}/gp'] = t.gp
+            critics.requires_grad_(False)
+            rec, gan = 0.0, 0.0
+            for k, c in critics.items():
+                r_, g_ = generator_terms(c, None, critic_view(c, fake, frames), tp.recon_normalize, target=targets[k])
+                rec, gan = rec + r_, gan + g_
+            critics.requires_grad_(True)
             g_loss = rec + tp.gamma * gan + beta_t * kl + tp.pixel_l1 * pix
-        return dict(critics=d_loss, gen=g_loss), dict(loss_gen=g_loss, loss_critics=d_loss, recon=rec, gan=gan, kl=kl,
-                                                      pixel_l1=pix, beta=beta_t, **stats)
+        return dict(critics=d_loss, gen=g_loss), dict(loss_gen=g_loss, loss_critics=d_loss, recon=rec, gan=gan, **stats)
 
     def update(self, losses: dict, step: int):
         opt_g, opt_d = self.optimizers['opt_g'], self.optimizers['opt_d']
-        opt_d.zero_grad(set_to_none=True); losses['critics'].backward()
+        if 'critics' in losses: opt_d.zero_grad(set_to_none=True); losses['critics'].backward()
         opt_g.zero_grad(set_to_none=True); losses['gen'].backward()
-        opt_d.step(); opt_g.step()
+        if 'critics' in losses: opt_d.step()
+        opt_g.step()
+        if self.ema is not None: self.ema.update_parameters(self.model)
 
+    def state(self): return {} if self.ema is None else dict(ema=self.ema.state_dict())
+    def load_state(self, s: dict):
+        if self.ema is not None: self.ema.load_state_dict(s['ema'])
     def meta(self): return dict(dvae_config=asdict(self.cfg), params=asdict(self.p), grid=self.grid)
-    def export(self): return dict(model=self.model.state_dict(), dvae_config=asdict(self.cfg), grid=self.grid)
+    def export(self):
+        weights = (self.ema.module if self.ema is not None else self.model).state_dict()
+        return dict(model=weights, dvae_config=asdict(self.cfg), grid=self.grid, ema=self.tp.ema)
     def info(self): return dict(grid=self.grid)
-    def postfix(self, last): return dict(gen=f"{last['loss_gen']:.3f}", critics=f"{last['loss_critics']:.3f}", l1=f"{last['pixel_l1']:.3f}")
+    def postfix(self, last):
+        return {k: f"{last[n]:.3f}" for k, n in (('gen', 'loss_gen'), ('critics', 'loss_critics'), ('l1', 'pixel_l1')) if n in last}
 
 def train_dvae(prepared, out, grid: str = 'mem16', params: Params | None = None, steps: int | None = None,
                resume: bool = False, log_dir=None, progress: bool = True, device=None) -> dict:
@@ -149,8 +183,8 @@ def nwt_train_dvae(grid: str = 'mem16',              # latent grid: mem16 or mem
 
 # %% ../nbs/12_train_dvae.ipynb #05496326
 def to_unit(video: torch.Tensor) -> torch.Tensor:
-    "(B, 3, T, H, W) in [-1, 1] -> frames (B*T, 3, H, W) in [0, 1]."
-    return video.transpose(1, 2).flatten(0, 1).add(1).div(2).clamp(0, 1)
+    "(B, 3, T, H, W) in [-1, 1] -> frames (B*T, 3, H, W) in [0, 1], channels-last (torchmetrics' SSIM runs ~5x faster on them, same values)."
+    return video.transpose(1, 2).flatten(0, 1).add(1).div(2).clamp(0, 1).contiguous(memory_format=torch.channels_last)
 
 @torch.no_grad()
 def reconstruct(model: DVAE, video: torch.Tensor, episode=0, chunk: int = 300):
