@@ -145,22 +145,32 @@ class MnistParams:
     fig2: list = field(default_factory=lambda: [2, 46])
     fig3: list = field(default_factory=lambda: [4, 16])
     fig4: list = field(default_factory=lambda: [11, 2])
-    steps: int = 1000
+    steps: int = 2500
     batch: int = 32
-    lr: float = 1e-4
-    critic_lr: float = 1e-4
+    lr: float = 3e-4
+    critic_lr: float = 3e-4
     gamma: float = 5e-3
     gp_lambda: float = 10.0
-    beta: float = 1.0
+    beta: float = 0.1
     kl_midpoint: float = 5000.0
     kl_rate: float = 1e-3
     kl_reference_steps: int = 150_000
     recon_normalize: bool = True
-    gumbel_noise: float = 0.0
+    gumbel_noise: float = 1.0
     width: int = 16
     code_dim_per_head: int = 32
     critic_scale: float = 0.5
     critic_dense: int = 0
+    gp_every: int = 4
+    amp: str = 'bf16'
+    channels_last: bool = True
+    augment: int = 0
+    warmup: int = 300
+    critic_first: int = 300
+    class_weight: float = 10.0
+    classifier_steps: int = 1500
+    classifier_lr: float = 1e-3
+    workers: int = 2
     ckpt_every: int = 1000
     log_every: int = 10
     max_bad_steps: int = 20

@@ -4,7 +4,11 @@
 
 # %% ../nbs/50_mnist.ipynb #47dd07ff
 from __future__ import annotations
-import math, time
+import math, time, multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from functools import partial
+from pathlib import Path
+from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 import numpy as np
 import torch
@@ -14,15 +18,16 @@ import matplotlib.pyplot as plt
 from tqdm.auto import tqdm
 from .config import MnistParams
 from .train import Dist, Task, fit
-from .dvae import act, init_weights
+from .dvae import act, init_weights, to_channels_last
 from .memcodes import Memcodes, hamming, beta_norm
-from .critics import PatchCritic, CriticOutput, critic_loss, generator_terms, kl_weight
+from .critics import PatchCritic, CriticOutput, critic_terms, generator_terms, sample_scores, kl_weight
 
 # %% auto #0
-__all__ = ['MNIST_CRITIC', 'VARIANTS', 'MnistData', 'load_mnist', 'MnistDVAE', 'MnistCritic', 'mnist_step', 'MnistTask',
-           'train_mnist', 'encode_codes', 'decode_all_permutations', 'occupancy', 'hamming_neighbours',
-           'hamming_nn_classify', 'critic_accuracy', 'tile', 'plot_permutations', 'plot_occupancy', 'head_sweep',
-           'plot_head_sweep', 'plot_neighbours']
+__all__ = ['MNIST_CRITIC', 'VARIANTS', 'MnistData', 'load_mnist', 'random_shift', 'MnistDVAE', 'MnistCritic', 'critic_accuracy',
+           'mnist_step', 'MnistTask', 'train_mnist', 'ClassifierTask', 'train_classifier', 'mnist_job', 'rebuild',
+           'train_jobs', 'encode_codes', 'decode_all_permutations', 'occupancy', 'hamming_neighbours',
+           'hamming_nn_classify', 'tile', 'plot_permutations', 'plot_occupancy', 'head_sweep', 'plot_head_sweep',
+           'plot_neighbours']
 
 # %% ../nbs/50_mnist.ipynb #0f2a2f0b
 @dataclass
@@ -42,6 +47,16 @@ def load_mnist(test_size: int = 1000, seed: int = 0) -> MnistData:
     xtr, xte, ytr, yte = train_test_split(X, y, test_size=test_size, stratify=y, shuffle=True, random_state=seed)
     img = lambda a: torch.tensor(a, dtype=torch.float32).view(-1, 1, 28, 28) / 127.5 - 1
     return MnistData(img(xtr), torch.tensor(ytr).long(), img(xte), torch.tensor(yte).long())
+
+# %% ../nbs/50_mnist.ipynb #97fb40a5
+def random_shift(x: torch.Tensor, k: int, generator: torch.Generator | None = None) -> torch.Tensor:
+    "Each image of `x` (B, 1, H, W) in [-1, 1] shifted by up to `k` pixels in x and y, uncovered pixels set to -1 (background)."
+    if k <= 0: return x
+    B, _, H, W = x.shape
+    xp = F.pad(x, (k, k, k, k), value=-1.0)
+    dy, dx = (torch.randint(0, 2 * k + 1, (B,), generator=generator) for _ in range(2))
+    rows, cols = dy[:, None] + torch.arange(H), dx[:, None] + torch.arange(W)
+    return xp[torch.arange(B)[:, None, None], 0, rows[:, :, None], cols[:, None, :]].unsqueeze(1)
 
 # %% ../nbs/50_mnist.ipynb #6519f623
 class MnistDVAE(nn.Module):
@@ -110,91 +125,208 @@ class MnistCritic(PatchCritic):
         if self.classifier is None: raise RuntimeError("this critic has no classifier output (classes=0)")
         return self.classifier(out.features[-1].flatten(1))
 
+# %% ../nbs/50_mnist.ipynb #4e780fa0
+@torch.no_grad()
+def critic_accuracy(critic: MnistCritic, x: torch.Tensor, y: torch.Tensor, batch: int = 1000) -> float:
+    "Accuracy of a critic's (or the pre-trained classifier's) digit classifier on images `x` with labels `y`."
+    critic.eval()
+    pred = torch.cat([critic.classify(critic(x[i:i + batch])).argmax(1) for i in range(0, len(x), batch)])
+    return float((pred == y).float().mean())
+
 # %% ../nbs/50_mnist.ipynb #5d089fdb
-VARIANTS = ('dvae', 'adv', 'class')
+VARIANTS = ('dvae', 'adv', 'class', 'pretrained')
 
 def _variant(v):
     if v not in VARIANTS: raise ValueError(f"unknown MNIST variant {v!r}: use one of {', '.join(VARIANTS)}")
     return v
 
+def _feature_l1(a: torch.Tensor, b: torch.Tensor, normalize: bool) -> torch.Tensor:
+    return (a - b).abs().mean() / (b.abs().mean() + 1e-6 if normalize else 1.0)
+
 def mnist_step(model: MnistDVAE, critic: MnistCritic | None, x: torch.Tensor, y: torch.Tensor, variant: str,
                p: MnistParams, step: int, steps: int) -> tuple[torch.Tensor, torch.Tensor | None, dict]:
-    "Generator loss, critic loss (None for dVAE) and stats of one training step of `variant` on a batch `x`, `y`."
+    "Generator loss, critic loss (None without a trained critic) and stats of one training step of `variant` on a batch `x`, `y`; for 'pretrained', `critic` is the frozen classifier."
+    v = _variant(variant)
     rec, mo = model(x, mode='gumbel')
-    kl = mo.kl.mean()
+    kl = mo.kl.float().mean()
     scale = steps / p.kl_reference_steps
     beta = kl_weight(step, p.beta, p.kl_midpoint * scale, p.kl_rate / scale) * beta_norm(1.0, model.heads, x[0].numel())
-    stats = dict(kl=kl.item(), beta=beta, pixel_l1=(rec - x).abs().mean().item())
-    if _variant(variant) == 'dvae':
-        g = (rec - x).abs().mean() + beta * kl
-        return g, None, stats
-    d, st = critic_loss(critic, x, rec, p.gp_lambda)
-    stats['wasserstein'] = st['wasserstein'].item()
-    if variant == 'class':
-        ce = F.cross_entropy(critic.classify(critic(x)), y)
-        d = d + ce; stats['critic_ce'] = ce.item()
-    critic.requires_grad_(False)
-    if variant == 'adv': recon, gan = generator_terms(critic, x, rec, p.recon_normalize)
-    else:
+    stats = dict(kl=kl.detach(), beta=beta, pixel_l1=(rec - x).abs().mean().detach(),
+                 noise_flips=(mo.codes != mo.logits.argmax(-1)).float().mean())   # heads whose code the noise changed
+    if v == 'dvae': return (rec - x).abs().mean() + beta * kl, None, stats
+    if v == 'pretrained':                                   # a frozen classifier's penultimate layer, no critic
+        if critic is None or critic.classifier is None: raise ValueError("the 'pretrained' variant needs a trained classifier (train_classifier)")
         with torch.no_grad(): target = critic(x).features[-1]
+        recon = _feature_l1(critic(rec).features[-1], target, p.recon_normalize)
+        stats['recon'] = recon.detach()
+        return recon + beta * kl, None, stats
+    gp = p.gp_lambda * p.gp_every if step % p.gp_every == 0 else 0.0   # lazy penalty: every k-th step, k times the weight
+    t = critic_terms(critic, x, rec, gp)
+    d = t.loss; stats['wasserstein'] = t.wasserstein
+    if v == 'class':
+        ce = F.cross_entropy(critic.classify(critic(x)), y)
+        d = d + p.class_weight * ce; stats['critic_ce'] = ce.detach()
+    critic.requires_grad_(False)
+    if v == 'adv': recon, gan = generator_terms(critic, x, rec, p.recon_normalize, target=t.real_features)
+    else:
         out = critic(rec)
-        recon = (out.features[-1] - target).abs().mean() / (target.abs().mean() + 1e-6 if p.recon_normalize else 1.0)
-        gan = -out.score.flatten(1).mean(1).mean()
+        recon = _feature_l1(out.features[-1], t.real_features[-1], p.recon_normalize)
+        gan = -sample_scores(out.score).mean()
     critic.requires_grad_(True)
     g = recon + p.gamma * gan + beta * kl
-    stats.update(recon=recon.item(), gan=gan.item())
+    stats.update(recon=recon.detach(), gan=gan.detach())
     return g, d, stats
 
 # %% ../nbs/50_mnist.ipynb #ade44776
-class MnistTask(Task):
-    "One MNIST dVAE of `variant` for `nwt.train.fit`: a batch of digits, `mnist_step`'s losses, the critic and generator steps."
+def _adam(params, lr): return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), eps=1e-7)
+
+class _MnistBase(Task):
+    "What every MNIST task shares: the data, the batches' own random stream, bf16 autocast and channels-last."
     leave = False
-    def __init__(self, data: MnistData, variant: str, heads: int, codebook_size: int, p: MnistParams, seed: int, steps: int):
+    def __init__(self, data: MnistData, p: MnistParams, seed: int):
         super().__init__()
-        self.data, self.variant, self.p, self.seed, self.steps = data, _variant(variant), p, seed, steps
-        self.heads, self.codebook_size = heads, codebook_size
-        self.name, self.desc = f'MNIST {variant} seed {seed}', f'{variant} h{heads} N{codebook_size} seed {seed}'
-        torch.manual_seed(seed)
-        self.model = MnistDVAE(heads, codebook_size, p.width, p.code_dim_per_head, p.gumbel_noise)
-        self.critic = None if variant == 'dvae' else MnistCritic(classes=10 if variant == 'class' else 0, scale=p.critic_scale, dense=p.critic_dense)
-        self.modules = dict(model=self.model, **({} if self.critic is None else dict(critic=self.critic)))
-        self.optimizers = dict(opt_g=torch.optim.Adam(self.model.parameters(), lr=p.lr, betas=(0.9, 0.999), eps=1e-7))
-        if self.critic is not None: self.optimizers['opt_d'] = torch.optim.Adam(self.critic.parameters(), lr=p.critic_lr, betas=(0.9, 0.999), eps=1e-7)
+        if p.amp not in ('none', 'bf16'): raise ValueError(f"mnist.amp must be 'none' or 'bf16', got {p.amp!r}")
+        self.data, self.p, self.seed = data, p, seed
+        self.amp = (lambda: torch.autocast('cpu', dtype=torch.bfloat16)) if p.amp == 'bf16' else nullcontext
         self.gen = torch.Generator().manual_seed(seed)   # the batches' own stream (checkpointed: `fit` runs with reseed=False)
+
+    def _layout(self):
+        if self.p.channels_last:
+            for m in self.modules.values(): to_channels_last(m)
 
     def batch(self, step: int, d: Dist):
         idx = torch.randint(0, len(self.data.x_train), (self.p.batch,), generator=self.gen)
-        return self.data.x_train[idx], self.data.y_train[idx]
+        x = random_shift(self.data.x_train[idx], self.p.augment, self.gen)
+        return (x.contiguous(memory_format=torch.channels_last) if self.p.channels_last else x), self.data.y_train[idx]
+
+    def warm(self, step: int, name: str, start: int = 0) -> float:
+        "Learning rate of optimizer `name`: 0 before `start`, then a linear warm-up over `p.warmup` steps (the first steps' large, coherent gradients otherwise blow up the encoder's logits); returns the factor."
+        f = 0.0 if step < start else min(1.0, (step - start + 1) / self.p.warmup) if self.p.warmup else 1.0
+        for g in self.optimizers[name].param_groups: g['lr'] = g.setdefault('base_lr', g['lr']) * f
+        return f
+
+    def state(self): return dict(data_generator=self.gen.get_state())
+    def load_state(self, s: dict): self.gen.set_state(s['data_generator'])
+    def meta(self): return dict(self.info(), params=asdict(self.p))
+    def export(self): return dict({k: m.state_dict() for k, m in self.modules.items()}, **self.meta())
+
+class MnistTask(_MnistBase):
+    "One MNIST dVAE of `variant` for `nwt.train.fit`: a batch of digits, `mnist_step`'s losses, the critic and generator steps. 'pretrained' needs `classifier`."
+    def __init__(self, data: MnistData, variant: str, heads: int, codebook_size: int, p: MnistParams, seed: int, steps: int,
+                 classifier: MnistCritic | None = None):
+        super().__init__(data, p, seed)
+        self.variant, self.steps, self.heads, self.codebook_size = _variant(variant), steps, heads, codebook_size
+        self.name, self.desc = f'MNIST {variant} seed {seed}', f'{variant} h{heads} N{codebook_size} seed {seed}'
+        torch.manual_seed(seed)
+        self.model = MnistDVAE(heads, codebook_size, p.width, p.code_dim_per_head, p.gumbel_noise)
+        if variant == 'pretrained':
+            if classifier is None: raise ValueError("the 'pretrained' variant needs a trained classifier (train_classifier)")
+            self.critic = classifier.eval().requires_grad_(False)
+        else:
+            self.critic = None if variant == 'dvae' else MnistCritic(classes=10 if variant == 'class' else 0, scale=p.critic_scale, dense=p.critic_dense)
+        self.modules = dict(model=self.model, **({} if self.critic is None or variant == 'pretrained' else dict(critic=self.critic)))
+        self.optimizers = dict(opt_g=_adam(self.model.parameters(), p.lr))
+        if 'critic' in self.modules: self.optimizers['opt_d'] = _adam(self.critic.parameters(), p.critic_lr)
+        self._layout()
+        if variant == 'pretrained' and p.channels_last: to_channels_last(self.critic)
 
     def losses(self, batch, step: int):
-        g, d, stats = mnist_step(self.model, self.critic, *batch, self.variant, self.p, step, self.steps)
+        with self.amp(): g, d, stats = mnist_step(self.model, self.critic, *batch, self.variant, self.p, step, self.steps)
         if d is None: return dict(gen=g), dict(stats, loss_gen=g)
         return dict(critic=d, gen=g), dict(stats, loss_gen=g, loss_critic=d)
 
     def update(self, losses: dict, step: int):
         opt_g, opt_d = self.optimizers['opt_g'], self.optimizers.get('opt_d')
+        gen_on = self.warm(step, 'opt_g', self.p.critic_first if opt_d is not None else 0) > 0   # the critic learns first, at full rate
         if opt_d is not None: opt_d.zero_grad(set_to_none=True); losses['critic'].backward()
-        opt_g.zero_grad(set_to_none=True); losses['gen'].backward()
+        if gen_on: opt_g.zero_grad(set_to_none=True); losses['gen'].backward()
         if opt_d is not None: opt_d.step()
-        opt_g.step()
+        if gen_on: opt_g.step()
 
-    def state(self): return dict(data_generator=self.gen.get_state())
-    def load_state(self, s: dict): self.gen.set_state(s['data_generator'])
     def info(self): return dict(variant=self.variant, heads=self.heads, codebook_size=self.codebook_size, seed=self.seed)
-    def meta(self): return dict(self.info(), params=asdict(self.p))
-    def export(self): return dict({k: m.state_dict() for k, m in self.modules.items()}, **self.meta())
     def postfix(self, last): return dict(l1=f"{last['pixel_l1']:.3f}")
 
-def train_mnist(data: MnistData, variant: str, heads: int, codebook_size: int, p: MnistParams,
-                seed: int = 0, steps: int | None = None, progress: bool = True, out=None, resume: bool = False, log_dir=None):
-    "Train one MNIST dVAE of `variant` ('dvae', 'adv', 'class'); returns (model, critic or None, the last stats with `train_seconds`). With `out`, checkpoints and exact resume."
+def train_mnist(data: MnistData, variant: str, heads: int, codebook_size: int, p: MnistParams, seed: int = 0,
+                steps: int | None = None, progress: bool = True, out=None, resume: bool = False, log_dir=None,
+                classifier: MnistCritic | None = None):
+    "Train one MNIST dVAE of `variant` ('dvae', 'adv', 'class', or 'pretrained' with a trained `classifier`); returns (model, critic or None, the last stats with `train_seconds`). With `out`, checkpoints and exact resume."
     steps = p.steps if steps is None else steps
-    task = MnistTask(data, variant, heads, codebook_size, p, seed, steps)
+    task = MnistTask(data, variant, heads, codebook_size, p, seed, steps, classifier)
     s = fit(task, steps, out, seed=seed, resume=resume, log_dir=log_dir, progress=progress, ckpt_every=p.ckpt_every,
             log_every=p.log_every, max_bad_steps=p.max_bad_steps, reseed=False)
     task.model.eval()
-    if task.critic is not None: task.critic.eval()
-    return task.model, task.critic, dict(s['last'], train_seconds=s['train_seconds'], bad_steps=s['bad_steps'], weights=s['weights'])
+    critic = task.modules.get('critic')
+    if critic is not None: critic.eval()
+    return task.model, critic, dict(s['last'], train_seconds=s['train_seconds'], bad_steps=s['bad_steps'], weights=s['weights'])
+
+class ClassifierTask(_MnistBase):
+    "The pre-trained MNIST classifier of the 'pretrained' row: an `MnistCritic` network trained on digit labels alone (cross-entropy)."
+    def __init__(self, data: MnistData, p: MnistParams, seed: int):
+        super().__init__(data, p, seed)
+        self.name = self.desc = f'MNIST classifier seed {seed}'
+        torch.manual_seed(seed)
+        self.net = MnistCritic(classes=10, scale=p.critic_scale, dense=p.critic_dense)
+        self.modules, self.optimizers = dict(classifier=self.net), dict(opt=_adam(self.net.parameters(), p.classifier_lr))
+        self._layout()
+
+    def losses(self, batch, step: int):
+        x, y = batch
+        with self.amp(): logits = self.net.classify(self.net(x))
+        ce = F.cross_entropy(logits.float(), y)
+        return dict(ce=ce), dict(ce=ce.detach(), accuracy=(logits.argmax(1) == y).float().mean())
+
+    def update(self, losses: dict, step: int):
+        o = self.optimizers['opt']; o.zero_grad(set_to_none=True); losses['ce'].backward(); o.step()
+
+    def info(self): return dict(variant='classifier', seed=self.seed)
+    def postfix(self, last): return dict(acc=f"{last['accuracy']:.3f}")
+
+def train_classifier(data: MnistData, p: MnistParams, seed: int = 0, steps: int | None = None, progress: bool = True,
+                     out=None, resume: bool = False, log_dir=None) -> tuple[MnistCritic, dict]:
+    "Train the pre-trained row's digit classifier on the training split for `steps` (default `p.classifier_steps`); returns (classifier in eval mode, summary)."
+    steps = p.classifier_steps if steps is None else steps
+    task = ClassifierTask(data, p, seed)
+    s = fit(task, steps, out, seed=seed, resume=resume, log_dir=log_dir, progress=progress, ckpt_every=p.ckpt_every,
+            log_every=p.log_every, max_bad_steps=p.max_bad_steps, reseed=False)
+    return task.net.eval(), dict(s['last'], train_seconds=s['train_seconds'], weights=s['weights'])
+
+# %% ../nbs/50_mnist.ipynb #c3d47369
+def mnist_job(data: MnistData, job: dict, p: MnistParams) -> dict:
+    "Train one job (`variant`, `heads`, `codebook_size`, `seed`, optional `log_dir`) on one thread; returns picklable state dicts and logs."
+    torch.set_num_threads(1)
+    log_dir = Path(job['log_dir']) if job.get('log_dir') else None
+    clf = clog = None
+    if job['variant'] == 'pretrained':
+        clf, clog = train_classifier(data, p, job['seed'], progress=False, log_dir=log_dir and log_dir.parent/'classifier')
+    model, critic, log = train_mnist(data, job['variant'], job['heads'], job['codebook_size'], p, seed=job['seed'],
+                                     progress=False, log_dir=log_dir, classifier=clf)
+    sd = lambda m: None if m is None else {k: v.clone() for k, v in m.state_dict().items()}
+    return dict(job=job, model=sd(model), critic=sd(critic), classifier=sd(clf), log=log, classifier_log=clog)
+
+def rebuild(result: dict, p: MnistParams) -> tuple[MnistDVAE, MnistCritic | None, MnistCritic | None]:
+    "The (model, critic, classifier) of a `mnist_job` result, in eval mode."
+    j = result['job']
+    model = MnistDVAE(j['heads'], j['codebook_size'], p.width, p.code_dim_per_head, p.gumbel_noise)
+    model.load_state_dict(result['model'])
+    def net(sd, classes):
+        if sd is None: return None
+        m = MnistCritic(classes=classes, scale=p.critic_scale, dense=p.critic_dense); m.load_state_dict(sd); return m.eval()
+    return model.eval(), net(result['critic'], 10 if j['variant'] == 'class' else 0), net(result['classifier'], 10)
+
+def train_jobs(data: MnistData, jobs: list[dict], p: MnistParams, workers: int | None = None, progress: bool = True) -> list[dict]:
+    "Run `mnist_job` for every job, in `workers` (default `p.workers`) one-thread processes; results in job order."
+    workers = p.workers if workers is None else workers
+    bar = tqdm(total=len(jobs), desc='MNIST models', disable=not progress)
+    if workers <= 1:
+        out = []
+        for j in jobs: out.append(mnist_job(data, j, p)); bar.update()
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as ex:
+            futures = [ex.submit(mnist_job, data, j, p) for j in jobs]
+            for f in futures: f.result(); bar.update()
+            out = [f.result() for f in futures]
+    bar.close()
+    return out
 
 # %% ../nbs/50_mnist.ipynb #c280c8d2
 @torch.no_grad()
@@ -234,14 +366,6 @@ def hamming_nn_classify(train_codes: torch.Tensor, train_labels: torch.Tensor, t
         votes = nearest.float() @ F.one_hot(train_labels, classes).float()        # (B, classes)
         out.append(votes.argmax(1))                                               # argmax returns the first maximum
     return torch.cat(out)
-
-# %% ../nbs/50_mnist.ipynb #4e780fa0
-@torch.no_grad()
-def critic_accuracy(critic: MnistCritic, x: torch.Tensor, y: torch.Tensor, batch: int = 1000) -> float:
-    "Accuracy of dVAE-Class's critic classifier on images `x` with labels `y`."
-    critic.eval()
-    pred = torch.cat([critic.classify(critic(x[i:i + batch])).argmax(1) for i in range(0, len(x), batch)])
-    return float((pred == y).float().mean())
 
 # %% ../nbs/50_mnist.ipynb #32726312
 def _to01(img: torch.Tensor) -> np.ndarray: return ((img.detach().cpu().numpy() + 1) / 2).clip(0, 1)
