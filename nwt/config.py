@@ -133,6 +133,7 @@ class TrainDVAEParams:
     lr_final: float = 0.05
     ema: float = 0.999
     critics_from: int = 6000
+    grad_clip: float = 1.0
     val_clips: int = 12
     seed: int = 0
 
@@ -184,7 +185,7 @@ class PriorParams:
     mar_scale: float = 0.0625
     style_dim: int = 16
     episode_dim: int = 16
-    targets: str = 'sample'
+    targets: str = 'argmax'
     window: int = 32
     batch: int = 4
     steps_far: int = 1200

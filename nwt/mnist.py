@@ -23,11 +23,11 @@ from .memcodes import Memcodes, hamming, beta_norm
 from .critics import PatchCritic, CriticOutput, critic_terms, generator_terms, sample_scores, kl_weight
 
 # %% auto #0
-__all__ = ['MNIST_CRITIC', 'VARIANTS', 'MnistData', 'load_mnist', 'random_shift', 'MnistDVAE', 'MnistCritic', 'critic_accuracy',
-           'mnist_step', 'MnistTask', 'train_mnist', 'ClassifierTask', 'train_classifier', 'mnist_job', 'rebuild',
-           'train_jobs', 'encode_codes', 'decode_all_permutations', 'occupancy', 'hamming_neighbours',
-           'hamming_nn_classify', 'tile', 'plot_permutations', 'plot_occupancy', 'head_sweep', 'plot_head_sweep',
-           'plot_neighbours']
+__all__ = ['MNIST_CRITIC', 'VARIANTS', 'CLASSIFIER_DENSE', 'MnistData', 'load_mnist', 'random_shift', 'MnistDVAE', 'MnistCritic',
+           'critic_accuracy', 'mnist_step', 'MnistTask', 'train_mnist', 'ClassifierTask', 'train_classifier',
+           'mnist_job', 'rebuild', 'train_jobs', 'encode_codes', 'decode_all_permutations', 'occupancy',
+           'hamming_neighbours', 'hamming_nn_classify', 'tile', 'plot_permutations', 'plot_occupancy', 'head_sweep',
+           'plot_head_sweep', 'plot_neighbours']
 
 # %% ../nbs/50_mnist.ipynb #0f2a2f0b
 @dataclass
@@ -259,13 +259,15 @@ def train_mnist(data: MnistData, variant: str, heads: int, codebook_size: int, p
     if critic is not None: critic.eval()
     return task.model, critic, dict(s['last'], train_seconds=s['train_seconds'], bad_steps=s['bad_steps'], weights=s['weights'])
 
+CLASSIFIER_DENSE = 128   # the pre-trained classifier's dense penultimate layer (units)
+
 class ClassifierTask(_MnistBase):
-    "The pre-trained MNIST classifier of the 'pretrained' row: an `MnistCritic` network trained on digit labels alone (cross-entropy)."
+    "The pre-trained MNIST classifier of the 'pretrained' row: the critic's convolutions, a `CLASSIFIER_DENSE`-unit dense penultimate layer and the digit output, trained on labels alone (cross-entropy)."
     def __init__(self, data: MnistData, p: MnistParams, seed: int):
         super().__init__(data, p, seed)
         self.name = self.desc = f'MNIST classifier seed {seed}'
         torch.manual_seed(seed)
-        self.net = MnistCritic(classes=10, scale=p.critic_scale, dense=p.critic_dense)
+        self.net = MnistCritic(classes=10, scale=p.critic_scale, dense=CLASSIFIER_DENSE)
         self.modules, self.optimizers = dict(classifier=self.net), dict(opt=_adam(self.net.parameters(), p.classifier_lr))
         self._layout()
 
@@ -308,10 +310,11 @@ def rebuild(result: dict, p: MnistParams) -> tuple[MnistDVAE, MnistCritic | None
     j = result['job']
     model = MnistDVAE(j['heads'], j['codebook_size'], p.width, p.code_dim_per_head, p.gumbel_noise)
     model.load_state_dict(result['model'])
-    def net(sd, classes):
+    def net(sd, classes, dense):
         if sd is None: return None
-        m = MnistCritic(classes=classes, scale=p.critic_scale, dense=p.critic_dense); m.load_state_dict(sd); return m.eval()
-    return model.eval(), net(result['critic'], 10 if j['variant'] == 'class' else 0), net(result['classifier'], 10)
+        m = MnistCritic(classes=classes, scale=p.critic_scale, dense=dense); m.load_state_dict(sd); return m.eval()
+    return (model.eval(), net(result['critic'], 10 if j['variant'] == 'class' else 0, p.critic_dense),
+            net(result['classifier'], 10, CLASSIFIER_DENSE))
 
 def train_jobs(data: MnistData, jobs: list[dict], p: MnistParams, workers: int | None = None, progress: bool = True) -> list[dict]:
     "Run `mnist_job` for every job, in `workers` (default `p.workers`) one-thread processes; results in job order."

@@ -81,6 +81,7 @@ class DVAETask(Task):
             raise ValueError(f"train_dvae.crop {list(self.crop)} must be a multiple of the {grid} factor {cfg.factor}")
         if tp.amp not in ('none', 'bf16'): raise ValueError(f"train_dvae.amp must be 'none' or 'bf16', got {tp.amp!r}")
         if tp.gp_every < 1: raise ValueError(f"train_dvae.gp_every must be at least 1, got {tp.gp_every}")
+        if tp.grad_clip < 0: raise ValueError(f"train_dvae.grad_clip must be >= 0 (0: off), got {tp.grad_clip}")
         if tp.critics_from and not tp.pixel_l1: raise ValueError("train_dvae.critics_from > 0 needs pixel_l1 > 0: the warm-up learns from pixels")
         lr_factor(steps, steps, tp.warmup, tp.lr_schedule, tp.lr_final)          # a bad schedule name fails here, not at step 1
         torch.manual_seed(tp.seed)
@@ -141,6 +142,7 @@ class DVAETask(Task):
         opt_g, opt_d = self.optimizers['opt_g'], self.optimizers['opt_d']
         if 'critics' in losses: opt_d.zero_grad(set_to_none=True); losses['critics'].backward()
         opt_g.zero_grad(set_to_none=True); losses['gen'].backward()
+        if self.tp.grad_clip: torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.tp.grad_clip)  # after DDP's all-reduce: same on every rank
         if 'critics' in losses: opt_d.step()
         opt_g.step()
         if self.ema is not None: self.ema.update_parameters(self.model)
