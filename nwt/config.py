@@ -161,7 +161,7 @@ class MnistParams:
     width: int = 16
     code_dim_per_head: int = 32
     critic_scale: float = 0.5
-    critic_dense: int = 0
+    critic_dense: int = 128
     gp_every: int = 4
     amp: str = 'bf16'
     channels_last: bool = True

@@ -24,10 +24,10 @@ from .critics import PatchCritic, CriticOutput, critic_terms, generator_terms, s
 
 # %% auto #0
 __all__ = ['MNIST_CRITIC', 'VARIANTS', 'CLASSIFIER_DENSE', 'MnistData', 'load_mnist', 'random_shift', 'MnistDVAE', 'MnistCritic',
-           'critic_accuracy', 'mnist_step', 'MnistTask', 'train_mnist', 'ClassifierTask', 'train_classifier',
-           'mnist_job', 'rebuild', 'train_jobs', 'encode_codes', 'decode_all_permutations', 'occupancy',
-           'hamming_neighbours', 'hamming_nn_classify', 'tile', 'plot_permutations', 'plot_occupancy', 'head_sweep',
-           'plot_head_sweep', 'plot_neighbours']
+           'critic_accuracy', 'mnist_step', 'variant_critic', 'MnistTask', 'train_mnist', 'ClassifierTask',
+           'train_classifier', 'mnist_job', 'rebuild', 'train_jobs', 'encode_codes', 'decode_all_permutations',
+           'occupancy', 'hamming_neighbours', 'hamming_nn_classify', 'tile', 'plot_permutations', 'plot_occupancy',
+           'head_sweep', 'plot_head_sweep', 'plot_neighbours']
 
 # %% ../nbs/50_mnist.ipynb #0f2a2f0b
 @dataclass
@@ -108,17 +108,16 @@ class MnistCritic(PatchCritic):
         super().__init__(MNIST_CRITIC, dims=2, in_channels=1, scale=scale)
         c = self.out.in_channels * 7 * 7                                        # 28x28 input: a 7x7 map
         self.dense = nn.Linear(c, dense) if dense else None
-        if dense: self.out = nn.Linear(dense, 1)
         self.classifier = nn.Linear(dense or c, classes) if classes else None
         init_weights(self)   # He init: with PyTorch's default the penultimate features shrink to ~1e-3 and the classifier barely learns
 
     def forward(self, x: torch.Tensor) -> CriticOutput:
-        "Scores (B, 1, 7, 7) Markovian or (B, 1) dense, and the hidden activations (the dense layer last when there is one)."
+        "Markovian scores (B, 1, 7, 7) and the hidden activations, with the dense layer's (B, dense) last when there is one (the scores stay per patch)."
         if self.dense is None: return super().forward(x)
         feats = []
         for layer in self.layers: x = act(layer(x)); feats.append(x)
-        h = act(self.dense(x.flatten(1))); feats.append(h)
-        return CriticOutput(self.out(h), feats)
+        feats.append(act(self.dense(x.flatten(1))))
+        return CriticOutput(self.out(x), feats)
 
     def classify(self, out: CriticOutput) -> torch.Tensor:
         "Digit logits (B, classes) from a forward pass's penultimate feature map."
@@ -210,6 +209,11 @@ class _MnistBase(Task):
     def meta(self): return dict(self.info(), params=asdict(self.p))
     def export(self): return dict({k: m.state_dict() for k, m in self.modules.items()}, **self.meta())
 
+def variant_critic(variant: str, p: MnistParams) -> MnistCritic | None:
+    "The critic `variant` trains (None for 'dvae' and 'pretrained'): dVAE-Class's has the digit classifier and `p.critic_dense` units of dense penultimate layer."
+    if _variant(variant) in ('dvae', 'pretrained'): return None
+    return MnistCritic(classes=10, scale=p.critic_scale, dense=p.critic_dense) if variant == 'class' else MnistCritic(scale=p.critic_scale)
+
 class MnistTask(_MnistBase):
     "One MNIST dVAE of `variant` for `nwt.train.fit`: a batch of digits, `mnist_step`'s losses, the critic and generator steps. 'pretrained' needs `classifier`."
     def __init__(self, data: MnistData, variant: str, heads: int, codebook_size: int, p: MnistParams, seed: int, steps: int,
@@ -223,7 +227,7 @@ class MnistTask(_MnistBase):
             if classifier is None: raise ValueError("the 'pretrained' variant needs a trained classifier (train_classifier)")
             self.critic = classifier.eval().requires_grad_(False)
         else:
-            self.critic = None if variant == 'dvae' else MnistCritic(classes=10 if variant == 'class' else 0, scale=p.critic_scale, dense=p.critic_dense)
+            self.critic = variant_critic(variant, p)
         self.modules = dict(model=self.model, **({} if self.critic is None or variant == 'pretrained' else dict(critic=self.critic)))
         self.optimizers = dict(opt_g=_adam(self.model.parameters(), p.lr))
         if 'critic' in self.modules: self.optimizers['opt_d'] = _adam(self.critic.parameters(), p.critic_lr)
@@ -310,11 +314,11 @@ def rebuild(result: dict, p: MnistParams) -> tuple[MnistDVAE, MnistCritic | None
     j = result['job']
     model = MnistDVAE(j['heads'], j['codebook_size'], p.width, p.code_dim_per_head, p.gumbel_noise)
     model.load_state_dict(result['model'])
-    def net(sd, classes, dense):
+    def net(sd, m):
         if sd is None: return None
-        m = MnistCritic(classes=classes, scale=p.critic_scale, dense=dense); m.load_state_dict(sd); return m.eval()
-    return (model.eval(), net(result['critic'], 10 if j['variant'] == 'class' else 0, p.critic_dense),
-            net(result['classifier'], 10, CLASSIFIER_DENSE))
+        m.load_state_dict(sd); return m.eval()
+    return (model.eval(), net(result['critic'], variant_critic(j['variant'], p)),
+            net(result['classifier'], MnistCritic(classes=10, scale=p.critic_scale, dense=CLASSIFIER_DENSE)))
 
 def train_jobs(data: MnistData, jobs: list[dict], p: MnistParams, workers: int | None = None, progress: bool = True) -> list[dict]:
     "Run `mnist_job` for every job, in `workers` (default `p.workers`) one-thread processes; results in job order."
@@ -430,7 +434,8 @@ def plot_head_sweep(x: torch.Tensor, sweep: torch.Tensor, title: str = ''):
 def plot_neighbours(queries: torch.Tensor, neighbours: torch.Tensor, dist: torch.Tensor, ok: torch.Tensor, title: str = ''):
     "Figure 4: query digits (left) and their nearest training digits by Hamming distance; red: another digit."
     Q, K = neighbours.shape[:2]
-    fig, axes = plt.subplots(Q, K + 1, figsize=(0.75 * (K + 1), 0.8 * Q + 0.5), squeeze=False)
+    H = 0.8 * Q + 0.5
+    fig, axes = plt.subplots(Q, K + 1, figsize=(0.75 * (K + 1), H), squeeze=False)
     for i in range(Q):
         axes[i, 0].imshow(_to01(queries[i, 0]), cmap='gray', vmin=0, vmax=1)
         for j in range(K):
@@ -438,5 +443,5 @@ def plot_neighbours(queries: torch.Tensor, neighbours: torch.Tensor, dist: torch
             axes[i, j + 1].set_title(f'{int(dist[i, j])}', fontsize=6, pad=1)
         for a in axes[i]: a.set_xticks([]); a.set_yticks([])
     axes[0, 0].set_title('query', fontsize=7, pad=1)
-    fig.suptitle(title, fontsize=9); fig.tight_layout(pad=0.2)
+    fig.suptitle(title, fontsize=9); fig.tight_layout(pad=0.2, rect=(0, 0, 1, 1 - 0.35 / H))   # keep the top row's distances clear of the title
     return fig
