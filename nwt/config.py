@@ -146,6 +146,7 @@ class MnistParams:
     fig2: list = field(default_factory=lambda: [2, 46])
     fig3: list = field(default_factory=lambda: [4, 16])
     fig4: list = field(default_factory=lambda: [11, 2])
+    fig2_beta: float = 10.0
     steps: int = 2500
     batch: int = 32
     lr: float = 3e-4

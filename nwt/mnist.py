@@ -9,7 +9,7 @@ from concurrent.futures import ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from contextlib import nullcontext
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 import numpy as np
 import torch
 import torch.nn as nn
@@ -298,8 +298,9 @@ def train_classifier(data: MnistData, p: MnistParams, seed: int = 0, steps: int 
 
 # %% ../nbs/50_mnist.ipynb #c3d47369
 def mnist_job(data: MnistData, job: dict, p: MnistParams) -> dict:
-    "Train one job (`variant`, `heads`, `codebook_size`, `seed`, optional `log_dir`) on one thread; returns picklable state dicts and logs."
+    "Train one job (`variant`, `heads`, `codebook_size`, `seed`, optional `log_dir`, optional `params`: overrides of `p` for this job) on one thread; returns picklable state dicts and logs."
     torch.set_num_threads(1)
+    p = replace(p, **job.get('params', {}))
     log_dir = Path(job['log_dir']) if job.get('log_dir') else None
     clf = clog = None
     if job['variant'] == 'pretrained':
