@@ -24,10 +24,10 @@ from .critics import PatchCritic, CriticOutput, critic_terms, generator_terms, s
 
 # %% auto #0
 __all__ = ['MNIST_CRITIC', 'VARIANTS', 'CLASSIFIER_DENSE', 'MnistData', 'load_mnist', 'random_shift', 'MnistDVAE', 'MnistCritic',
-           'critic_accuracy', 'mnist_step', 'variant_critic', 'MnistTask', 'train_mnist', 'ClassifierTask',
-           'train_classifier', 'mnist_job', 'rebuild', 'train_jobs', 'encode_codes', 'decode_all_permutations',
-           'occupancy', 'hamming_neighbours', 'hamming_nn_classify', 'tile', 'plot_permutations', 'plot_occupancy',
-           'head_sweep', 'plot_head_sweep', 'plot_neighbours']
+           'critic_accuracy', 'mnist_step', 'variant_critic', 'MnistTask', 'train_mnist', 'classifier_net',
+           'ClassifierTask', 'train_classifier', 'mnist_job', 'rebuild', 'train_jobs', 'encode_codes',
+           'decode_all_permutations', 'occupancy', 'hamming_neighbours', 'hamming_nn_classify', 'tile',
+           'plot_permutations', 'plot_occupancy', 'head_sweep', 'plot_head_sweep', 'plot_neighbours']
 
 # %% ../nbs/50_mnist.ipynb #0f2a2f0b
 @dataclass
@@ -113,11 +113,9 @@ class MnistCritic(PatchCritic):
 
     def forward(self, x: torch.Tensor) -> CriticOutput:
         "Markovian scores (B, 1, 7, 7) and the hidden activations, with the dense layer's (B, dense) last when there is one (the scores stay per patch)."
-        if self.dense is None: return super().forward(x)
-        feats = []
-        for layer in self.layers: x = act(layer(x)); feats.append(x)
-        feats.append(act(self.dense(x.flatten(1))))
-        return CriticOutput(self.out(x), feats)
+        o = super().forward(x)
+        if self.dense is None: return o
+        return CriticOutput(o.score, o.features + [act(self.dense(o.features[-1].flatten(1)))])
 
     def classify(self, out: CriticOutput) -> torch.Tensor:
         "Digit logits (B, classes) from a forward pass's penultimate feature map."
@@ -265,13 +263,17 @@ def train_mnist(data: MnistData, variant: str, heads: int, codebook_size: int, p
 
 CLASSIFIER_DENSE = 128   # the pre-trained classifier's dense penultimate layer (units)
 
+def classifier_net(p: MnistParams) -> MnistCritic:
+    "The untrained network of the 'pretrained' row's classifier: the critic's convolutions, `CLASSIFIER_DENSE` dense units, 10 digit logits."
+    return MnistCritic(classes=10, scale=p.critic_scale, dense=CLASSIFIER_DENSE)
+
 class ClassifierTask(_MnistBase):
     "The pre-trained MNIST classifier of the 'pretrained' row: the critic's convolutions, a `CLASSIFIER_DENSE`-unit dense penultimate layer and the digit output, trained on labels alone (cross-entropy)."
     def __init__(self, data: MnistData, p: MnistParams, seed: int):
         super().__init__(data, p, seed)
         self.name = self.desc = f'MNIST classifier seed {seed}'
         torch.manual_seed(seed)
-        self.net = MnistCritic(classes=10, scale=p.critic_scale, dense=CLASSIFIER_DENSE)
+        self.net = classifier_net(p)
         self.modules, self.optimizers = dict(classifier=self.net), dict(opt=_adam(self.net.parameters(), p.classifier_lr))
         self._layout()
 
@@ -313,13 +315,14 @@ def mnist_job(data: MnistData, job: dict, p: MnistParams) -> dict:
 def rebuild(result: dict, p: MnistParams) -> tuple[MnistDVAE, MnistCritic | None, MnistCritic | None]:
     "The (model, critic, classifier) of a `mnist_job` result, in eval mode."
     j = result['job']
+    p = replace(p, **j.get('params', {}))   # the job's own overrides, as `mnist_job` trained it
     model = MnistDVAE(j['heads'], j['codebook_size'], p.width, p.code_dim_per_head, p.gumbel_noise)
     model.load_state_dict(result['model'])
-    def net(sd, m):
+    def net(sd, make):
         if sd is None: return None
-        m.load_state_dict(sd); return m.eval()
-    return (model.eval(), net(result['critic'], variant_critic(j['variant'], p)),
-            net(result['classifier'], MnistCritic(classes=10, scale=p.critic_scale, dense=CLASSIFIER_DENSE)))
+        m = make(); m.load_state_dict(sd); return m.eval()
+    return (model.eval(), net(result['critic'], lambda: variant_critic(j['variant'], p)),
+            net(result['classifier'], lambda: classifier_net(p)))
 
 def train_jobs(data: MnistData, jobs: list[dict], p: MnistParams, workers: int | None = None, progress: bool = True) -> list[dict]:
     "Run `mnist_job` for every job, in `workers` (default `p.workers`) one-thread processes; results in job order."
