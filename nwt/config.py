@@ -13,8 +13,8 @@ from fastcore.script import call_parse
 # %% auto #0
 __all__ = ['PROFILES', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params', 'SynthParams', 'PrepParams', 'DVAEParams',
            'TrainDVAEParams', 'MnistParams', 'PriorParams', 'EvaluateParams', 'SamplesParams', 'CompressionParams',
-           'Params', 'deep_merge', 'load_params', 'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs',
-           'StageTimer', 'nwt_params']
+           'Params', 'deep_merge', 'load_params', 'stage_params', 'check_stage_params', 'atomic_path', 'save_json',
+           'StageOutputs', 'stage_outputs', 'StageTimer', 'nwt_params']
 
 # %% ../nbs/00_config.ipynb #e83e0176
 class ConfigError(ValueError):
@@ -286,8 +286,8 @@ def _build(cls, d, where, fn):
     if unknown: raise ConfigError(f"{fn}: unknown key {'.'.join(filter(None, [where, unknown[0]]))!r}")
     return cls(**{k: _coerce(hints[k], v, '.'.join(filter(None, [where, k])), fn) for k, v in d.items()})
 
-def load_params(path: str | os.PathLike | None = None, profile: str | None = None) -> Params:
-    "Read `params.yaml` (default: the project's) resolved for `profile` (default: $NWT_PROFILE or the file's)."
+def load_params(path: str | os.PathLike | None = None, profile: str | None = None, stage: str | None = None) -> Params:
+    "Read `params.yaml` (default: the project's) resolved for `profile` (default: $NWT_PROFILE or the file's); with `stage`, only the groups that dvc.yaml's `stage` depends on (`stage_params`), the others None."
     fn = Path(path) if path is not None else repo_root()/'params.yaml'
     try: raw = yaml.safe_load(fn.read_text()) or {}
     except FileNotFoundError: raise ConfigError(f"{fn}: no such file") from None
@@ -296,10 +296,62 @@ def load_params(path: str | os.PathLike | None = None, profile: str | None = Non
     profiles = raw.pop('profiles', {}) or {}
     profile = profile or os.environ.get('NWT_PROFILE') or raw.get('profile', 'cpu')
     if profile != 'cpu' and profile not in profiles:
-        raise ConfigError(f"{fn}: unknown profile {profile!r} (have: cpu, {', '.join(profiles)})")
-    merged = deep_merge(raw, profiles.get(profile, {}))
+        raise ConfigError(f"{fn}: unknown profile {profile!r} (have: {', '.join(dict.fromkeys(['cpu', *profiles]))})")
+    merged = deep_merge(raw, profiles.get(profile) or {})
     merged['profile'] = profile
-    return _build(Params, merged, '', fn)
+    p = _build(Params, merged, '', fn)
+    if stage is not None:
+        keep = stage_params(stage, profile, fn.parent/'dvc.yaml')
+        for f in fields(Params):
+            if f.name != 'profile' and f.name not in keep: setattr(p, f.name, None)
+    return p
+
+# %% ../nbs/00_config.ipynb #7b5e8fc6
+def _groups() -> tuple[set, set]:
+    "Names of `Params`' groups (dataclass fields) and of its top-level scalars."
+    hints = typing.get_type_hints(Params)
+    groups = {f.name for f in fields(Params) if dataclasses.is_dataclass(hints[f.name])}
+    return groups, {f.name for f in fields(Params)} - groups - {'profile'}
+
+def _dvc_stages(dvc_file) -> dict:
+    "The `stages` mapping of a dvc.yaml, with a one-line error if the file is missing or not YAML."
+    fn = Path(dvc_file)
+    try: return (yaml.safe_load(fn.read_text()) or {}).get('stages', {}) or {}
+    except FileNotFoundError: raise ConfigError(f"{fn}: no such file (it says which parameters each stage reads)") from None
+    except yaml.YAMLError as e: raise ConfigError(f"{fn}: not valid YAML ({str(e).splitlines()[0]})") from None
+
+def stage_params(stage: str, profile: str, dvc_file: str | os.PathLike | None = None) -> set[str]:
+    "The `Params` fields `stage` of `dvc_file` (default: the project's dvc.yaml) depends on at `profile`: a group when both `<group>` and `profiles.<profile>.<group>` (or `profiles.${profile}.<group>`) are listed, a scalar such as `seed` when it is."
+    fn = Path(dvc_file) if dvc_file is not None else repo_root()/'dvc.yaml'
+    stages = _dvc_stages(fn)
+    if stage not in stages: raise ConfigError(f"{fn}: no stage {stage!r} (have: {', '.join(stages)})")
+    listed = {e for e in stages[stage].get('params', []) or [] if isinstance(e, str)}
+    over = {e.split('.', 2)[2] for e in listed if e.startswith((f'profiles.{profile}.', 'profiles.${profile}.'))}
+    groups, scalars = _groups()
+    return {g for g in listed & groups if g in over} | (listed & scalars)
+
+def check_stage_params(root: str | os.PathLike | None = None) -> list[str]:
+    "Problems with how dvc.yaml's stages list parameters in `root` (default: the project): a whole `profiles` block, a group without its `profiles.${profile}.<group>` (or the reverse), an unknown name, or a profile of params.yaml that does not name every group."
+    root = Path(root) if root is not None else repo_root()
+    groups, scalars = _groups(); out = []
+    for name, st in _dvc_stages(root/'dvc.yaml').items():
+        listed = [e for e in st.get('params', []) or [] if isinstance(e, str)]
+        for e in listed:
+            parts = e.split('.')
+            if e == 'profiles' or (parts[0] == 'profiles' and len(parts) < 3):
+                out.append(f"{name}: lists {e!r}: list profiles.${{profile}}.<group> for the groups it reads")
+            elif parts[0] == 'profiles' and parts[2] not in groups: out.append(f"{name}: {e!r} is not a parameter group")
+            elif parts[0] == 'profiles' and parts[1] == '${profile}' and parts[2] not in listed:
+                out.append(f"{name}: lists {e!r} but not {parts[2]!r}")
+            elif parts[0] != 'profiles' and e not in groups | scalars | {'profile'}: out.append(f"{name}: {e!r} is not a parameter")
+            elif e in groups and f'profiles.${{profile}}.{e}' not in listed:
+                out.append(f"{name}: lists {e!r} but not 'profiles.${{profile}}.{e}' (its profile overrides)")
+    raw = yaml.safe_load((root/'params.yaml').read_text()) or {}
+    for prof, over in (raw.get('profiles') or {}).items():
+        missing = sorted(g for g in groups if not isinstance((over or {}).get(g), dict))
+        if missing: out.append(f"params.yaml: profile {prof!r} does not name {', '.join(missing)} (write {{}} for no change)")
+    if 'cpu' not in (raw.get('profiles') or {}): out.append("params.yaml: profiles.cpu is missing (every group with {})")
+    return out
 
 # %% ../nbs/00_config.ipynb #e4de481c
 @contextlib.contextmanager
