@@ -306,7 +306,7 @@ def load_params(path: str | os.PathLike | None = None, profile: str | None = Non
             if f.name != 'profile' and f.name not in keep: setattr(p, f.name, None)
     return p
 
-# %% ../nbs/00_config.ipynb #7b5e8fc6
+# %% ../nbs/00_config.ipynb #b033125d
 def _groups() -> tuple[set, set]:
     "Names of `Params`' groups (dataclass fields) and of its top-level scalars."
     hints = typing.get_type_hints(Params)
