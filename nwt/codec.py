@@ -4,7 +4,7 @@
 
 # %% ../nbs/40_codec.ipynb #cd136e6b
 from __future__ import annotations
-import os, struct, subprocess, sys, tempfile, time, zlib
+import math, os, struct, subprocess, sys, tempfile, time, zlib
 from dataclasses import dataclass, asdict
 from pathlib import Path
 import numpy as np
@@ -21,18 +21,34 @@ from .train import weights_digest
 from .train_dvae import load_dvae
 
 # %% auto #0
-__all__ = ['MAGIC', 'VERSION', 'MODES', 'HEADER', 'FFMPEG_CODECS', 'CodecError', 'NwtcHeader', 'rle_encode', 'rle_decode',
-           'entropy_encode', 'entropy_decode', 'encode_payload', 'decode_payload', 'to_nwtc', 'read_header',
-           'from_nwtc', 'encode_video', 'decode_video', 'to_frames', 'frame_ssim', 'load_video', 'model_id',
-           'resolve_model', 'compress', 'decompress', 'nwt_compress', 'nwt_decompress', 'ffmpeg_roundtrip']
+__all__ = ['MAGIC', 'VERSION', 'MODES', 'HEADER', 'LIMITS', 'FFMPEG_CODECS', 'CodecError', 'NwtcLimits', 'NwtcHeader',
+           'rle_encode', 'rle_decode', 'entropy_encode', 'entropy_decode', 'encode_payload', 'decode_payload',
+           'check_header', 'to_nwtc', 'read_header', 'from_nwtc', 'read_nwtc', 'encode_video', 'decode_video',
+           'to_frames', 'frame_ssim', 'load_video', 'model_id', 'resolve_model', 'check_model', 'compress',
+           'decompress', 'nwt_compress', 'nwt_decompress', 'ffmpeg_roundtrip']
 
 # %% ../nbs/40_codec.ipynb #dc950615
-MAGIC, VERSION = b'NWTC', 1
+MAGIC, VERSION = b'NWTC', 2
 MODES = ('raw', 'rle', 'entropy')
 HEADER = struct.Struct('<4sBB8sHHBHIIIiBII')
 
 class CodecError(ValueError):
     "A file that is not a valid .nwtc for this model; the message is one line naming the file and the problem."
+
+@dataclass(frozen=True)
+class NwtcLimits:
+    "Sanity bounds on what a .nwtc may claim: the reader checks them before allocating, the writer before writing."
+    grid: int = 4096             # Memcodes a side (Mem16 is 16x14)
+    heads: int = 64              # 64 binary heads already fill the 64 bits a raw Memcode may take
+    codebook: int = 256          # codes are uint8 (`encode_video`)
+    frames: int = 2 ** 20        # 9.7 hours at 30 fps
+    codes: int = 2 ** 27         # frames * h * w * heads values: 1 GiB as int64, 41 minutes of Mem16 at 30 fps
+    coder_steps: int = 2 ** 22   # frames * heads vectorised range-coder calls (entropy mode): about 30 s at 7 us each
+    contexts: int = 2 ** 22      # entries of the adaptive count table, heads * (N + 1)^2 * N (entropy mode): 32 MiB
+    fps: int = 1000              # frame rate between 1/fps and fps
+    run_bits: int = 32           # run-length field of an rle record (the writer picks 1 to 16)
+
+LIMITS = NwtcLimits()
 
 @dataclass
 class NwtcHeader:
@@ -76,12 +92,21 @@ def _runs(codes: np.ndarray):
     idx = np.flatnonzero(start.ravel())
     return streams.ravel()[idx], np.diff(np.append(idx, streams.size))
 
+def _rle_records(shape: tuple, run_bits: int) -> tuple[int, int]:
+    "Fewest and most records a run-length payload of codes `shape` can hold: one per 2**run_bits frames of every stream, one per value."
+    streams = math.prod(shape[1:])
+    return streams * -(-shape[0] // (1 << run_bits)), streams * shape[0]
+
+def _check_run_bits(run_bits: int):
+    if not 1 <= run_bits <= LIMITS.run_bits: raise CodecError(f"run length of {run_bits} bits out of range (1 to {LIMITS.run_bits})")
+
 def rle_encode(codes: np.ndarray, codebook_size: int, run_bits: int | None = None) -> tuple[bytes, int]:
     "Run-length code Memcodes (T, h, w, heads) over time; returns (bytes, run_bits), `run_bits` chosen when None."
     values, lengths = _runs(np.asarray(codes))
     vb = _value_bits(codebook_size)
     if run_bits is None:
         run_bits = min(range(1, 17), key=lambda b: int((-(-lengths // (1 << b))).sum()) * (vb + b))
+    _check_run_bits(run_bits)
     cap = 1 << run_bits
     pieces = -(-lengths // cap)
     runs = np.full(int(pieces.sum()), cap, np.int64)
@@ -90,21 +115,29 @@ def rle_encode(codes: np.ndarray, codebook_size: int, run_bits: int | None = Non
     return _pack_records(records, vb + run_bits), run_bits
 
 def rle_decode(data: bytes, shape: tuple, codebook_size: int, run_bits: int) -> np.ndarray:
-    "Inverse of `rle_encode` for codes of `shape` (T, h, w, heads); CodecError if the records do not fill it exactly."
-    T, total = shape[0], int(np.prod(shape))
-    vb = _value_bits(codebook_size)
-    rec = _unpack_records(data, vb + run_bits)
+    "Inverse of `rle_encode` for codes of `shape` (T, h, w, heads); CodecError, before anything grows beyond the payload, unless the records fill it exactly."
+    _check_run_bits(run_bits)
+    T, total = shape[0], math.prod(shape)
+    width = _value_bits(codebook_size) + run_bits
+    lo, hi = _rle_records(shape, run_bits)
+    if not (lo <= len(data) * 8 // width and len(data) <= -(-hi * width // 8)):
+        raise CodecError(f"run-length payload does not fill {shape} exactly: {len(data):,} bytes of {width}-bit records, "
+                         f"where {lo:,} to {hi:,} records are needed")
+    rec = _unpack_records(data, width)
     runs = (rec & np.uint64((1 << run_bits) - 1)).astype(np.int64) + 1
     ends = np.cumsum(runs)
     n = int(np.searchsorted(ends, total)) + 1
     if n > len(ends) or ends[n - 1] != total: raise CodecError(f"run-length payload does not fill {shape} exactly")
+    if len(data) * 8 - n * width >= 8: raise CodecError(f"run-length payload has {len(data) * 8 - n * width} bits after the record that fills {shape}")
     values = (rec[:n] >> np.uint64(run_bits)).astype(np.int64)
     if values.max(initial=0) >= codebook_size: raise CodecError(f"run-length payload holds values beyond the codebook size {codebook_size}")
     return np.repeat(values, runs[:n]).reshape(-1, T).T.reshape(shape)
 
 # %% ../nbs/40_codec.ipynb #c96e9559
 def _entropy_contexts(codebook_size: int, heads: int) -> np.ndarray:
-    "Adaptive counts: (heads, previous-frame value or N, previous-head value or N, value), all ones."
+    "Adaptive counts: (heads, previous-frame value or N, previous-head value or N, value), all ones; CodecError beyond `LIMITS.contexts` entries."
+    n = heads * (codebook_size + 1) ** 2 * codebook_size
+    if n > LIMITS.contexts: raise CodecError(f"the adaptive table for {heads} heads of {codebook_size} codes would have {n:,} entries, more than {LIMITS.contexts:,}")
     return np.ones((heads, codebook_size + 1, codebook_size + 1, codebook_size), np.int64)
 
 def _code_frames(codes_or_shape, codebook_size: int, step):
@@ -135,11 +168,15 @@ def entropy_encode(codes: np.ndarray, codebook_size: int) -> bytes:
     return enc.get_compressed().tobytes()
 
 def entropy_decode(data: bytes, shape: tuple, codebook_size: int) -> np.ndarray:
-    "Inverse of `entropy_encode` for codes of `shape` (T, h, w, heads)."
+    "Inverse of `entropy_encode` for codes of `shape` (T, h, w, heads); CodecError if the range decoder rejects the payload."
     if len(data) % 4: raise CodecError("range-coded payload is not a whole number of 32-bit words")
     dec, fam = constriction.stream.queue.RangeDecoder(np.frombuffer(data, np.uint32)), constriction.stream.model.Categorical(perfect=False)
+    def step(t, k, probs):
+        try: return dec.decode(fam, probs)
+        except Exception: pass    # constriction asserts on data no encoder could have written
+        raise CodecError(f"range-coded payload is invalid (frame {t}, head {k} cannot be decoded)")
     T, H = shape[0], shape[-1]
-    out = _code_frames((T, int(np.prod(shape[1:-1])), H), codebook_size, lambda t, k, probs: dec.decode(fam, probs))
+    out = _code_frames((T, int(np.prod(shape[1:-1])), H), codebook_size, step)
     return out.reshape(shape)
 
 # %% ../nbs/40_codec.ipynb #893f311a
@@ -158,36 +195,108 @@ def decode_payload(payload: bytes, h: NwtcHeader) -> np.ndarray:
     if h.mode == 'rle': return rle_decode(payload, h.shape, h.codebook_size, h.param)
     return entropy_decode(payload, h.shape, h.codebook_size)
 
+def _payload_range(h: NwtcHeader) -> tuple[int, int]:
+    "Fewest and most payload bytes the mode of `h` can produce for its shape."
+    if h.mode == 'raw':
+        n = -(-h.frames * h.grid[0] * h.grid[1] * packed_bits(h.heads, h.codebook_size) // 8)
+        return n, n
+    if h.mode == 'rle':
+        lo, hi = _rle_records(h.shape, h.param); w = _value_bits(h.codebook_size) + h.param
+        return -(-lo * w // 8), -(-hi * w // 8)
+    return 0, 4 * (math.prod(h.shape) + 4)     # a value costs < 25 bits at constriction's 24-bit precision; + the coder's final state
+
+def check_header(h: NwtcHeader, source='<bytes>', limits: NwtcLimits = LIMITS, payload: bool = True) -> NwtcHeader:
+    "`h` if its fields lie within `limits` and (`payload`) its mode parameter and payload length fit its mode and shape; else a one-line CodecError naming `source`."
+    L, (gh, gw), (fn, fd) = limits, h.grid, h.fps
+    def need(ok, problem):
+        if not ok: raise CodecError(f"{source}: {problem}")
+    need(h.mode in MODES, f"unknown payload mode {h.mode!r}")
+    need(1 <= gh <= L.grid and 1 <= gw <= L.grid, f"Memcode grid {gh}x{gw} out of range (1 to {L.grid} a side)")
+    need(1 <= h.heads <= L.heads, f"{h.heads} heads out of range (1 to {L.heads})")
+    need(2 <= h.codebook_size <= L.codebook, f"codebook size {h.codebook_size} out of range (2 to {L.codebook})")
+    need(1 <= h.frames <= L.frames, f"{h.frames:,} frames out of range (1 to {L.frames:,})")
+    need(1 <= fn < 2 ** 32 and 1 <= fd < 2 ** 32 and fd <= L.fps * fn and fn <= L.fps * fd, f"frame rate {fn}/{fd} out of range (1/{L.fps} to {L.fps} fps)")
+    need(0 <= h.episode < 2 ** 31, f"episode {h.episode} out of range (0 to {2 ** 31 - 1})")
+    values = math.prod(h.shape)
+    need(values <= L.codes, f"{h.frames:,} frames of {gh}x{gw}x{h.heads} codes are {values:,} values, more than the {L.codes:,} a file may hold")
+    if h.mode == 'raw':
+        need(packed_bits(h.heads, h.codebook_size) <= 64, f"{h.codebook_size}^{h.heads} does not fit the 64 bits a raw Memcode may take")
+    if h.mode == 'entropy':
+        need(h.frames * h.heads <= L.coder_steps, f"{h.frames:,} frames of {h.heads} heads take {h.frames * h.heads:,} range-coder steps, more than {L.coder_steps:,}")
+        n = h.heads * (h.codebook_size + 1) ** 2 * h.codebook_size
+        need(n <= L.contexts, f"the adaptive table for {h.heads} heads of {h.codebook_size} codes would have {n:,} entries, more than {L.contexts:,}")
+    if not payload: return h
+    if h.mode == 'rle': need(1 <= h.param <= L.run_bits, f"run length of {h.param} bits out of range (1 to {L.run_bits})")
+    else: need(h.param == 0, f"mode parameter {h.param} in {h.mode} mode (must be 0)")
+    lo, hi = _payload_range(h)
+    need(lo <= h.payload_bytes <= hi, f"the header announces {h.payload_bytes:,} payload bytes; {h.mode} codes of shape {h.shape} take "
+                                      + (f"{lo:,}" if lo == hi else f"{lo:,} to {hi:,}"))
+    if h.mode == 'entropy': need(h.payload_bytes % 4 == 0, "range-coded payload is not a whole number of 32-bit words")
+    return h
+
+def _pack_header(h: NwtcHeader, crc: int, version: int = VERSION) -> bytes:
+    return HEADER.pack(MAGIC, version, MODES.index(h.mode), bytes.fromhex(h.model_id), *h.grid, h.heads, h.codebook_size,
+                       *h.fps, h.frames, h.episode, h.param, h.payload_bytes, crc)
+
+def _crc(data: bytes, version: int = VERSION) -> int:
+    "The CRC-32 a whole .nwtc `data` of `version` records: of header bytes 0-41 then the payload (2), of the payload only (1)."
+    data = memoryview(data)
+    return zlib.crc32(data[HEADER.size:], 0 if version == 1 else zlib.crc32(data[:HEADER.size - 4]))
+
 def to_nwtc(codes: np.ndarray, codebook_size: int, model_id: str, mode: str = 'entropy', fps=(30, 1), episode: int = 0) -> bytes:
-    "A whole .nwtc file (header + payload) for Memcodes (T, h, w, heads)."
+    "A whole .nwtc file (header + payload) for Memcodes (T, h, w, heads); CodecError for what the reader would refuse."
     codes = np.asarray(codes)
     if codes.ndim != 4: raise CodecError(f"codes must be (T, h, w, heads), got shape {codes.shape}")
-    payload, param = encode_payload(codes, codebook_size, mode)
+    if mode not in MODES: raise CodecError(f"unknown payload mode {mode!r}: use one of {', '.join(MODES)}")
+    try: mid = bytes.fromhex(model_id)
+    except (TypeError, ValueError): mid = b''
+    if len(mid) != 8: raise CodecError(f"model identity {model_id!r} is not 16 hex digits")
     T, gh, gw, H = codes.shape
-    head = HEADER.pack(MAGIC, VERSION, MODES.index(mode), bytes.fromhex(model_id), gh, gw, H, codebook_size,
-                       int(fps[0]), int(fps[1]), T, int(episode), param, len(payload), zlib.crc32(payload))
-    return head + payload
+    h = check_header(NwtcHeader(mode, mid.hex(), (gh, gw), H, int(codebook_size), (int(fps[0]), int(fps[1])), T, int(episode)), 'codes', payload=False)
+    if not np.issubdtype(codes.dtype, np.integer) or codes.min() < 0 or codes.max() >= codebook_size:
+        raise CodecError(f"codes must be integers in [0, {codebook_size}), got {codes.dtype} in [{codes.min()}, {codes.max()}]")
+    payload, h.param = encode_payload(codes, codebook_size, mode)
+    h.payload_bytes = len(payload)
+    check_header(h, 'codes')
+    head = _pack_header(h, 0)
+    return _pack_header(h, _crc(head + payload)) + payload
 
-def read_header(data: bytes, source='<bytes>') -> NwtcHeader:
-    "Parse and check the header of .nwtc bytes; CodecError names `source` and the problem."
-    if len(data) < HEADER.size: raise CodecError(f"{source}: truncated ({len(data)} bytes; the header alone is {HEADER.size})")
-    magic, ver, mode, mid, gh, gw, H, N, fn, fd, T, ep, param, n, crc = HEADER.unpack_from(data)
+def _parse(head: bytes, size: int, source, limits: NwtcLimits) -> tuple[NwtcHeader, int]:
+    "The checked header (all but the CRC) and version of a .nwtc file of `size` bytes that begins with `head`."
+    if size < HEADER.size or len(head) < HEADER.size: raise CodecError(f"{source}: truncated ({size} bytes; the header alone is {HEADER.size})")
+    magic, ver, mode, mid, gh, gw, H, N, fn, fd, T, ep, param, n, crc = HEADER.unpack_from(head)
     if magic != MAGIC: raise CodecError(f"{source}: not an .nwtc file (magic {magic!r}, expected {MAGIC!r})")
-    if ver != VERSION: raise CodecError(f"{source}: .nwtc version {ver}; this nwt reads version {VERSION}")
+    if ver not in (1, VERSION): raise CodecError(f"{source}: .nwtc version {ver}; this nwt reads versions 1 and {VERSION}")
     if mode >= len(MODES): raise CodecError(f"{source}: unknown payload mode {mode}")
-    return NwtcHeader(MODES[mode], mid.hex(), (gh, gw), H, N, (fn, fd), T, ep, param, n, crc)
+    h = check_header(NwtcHeader(MODES[mode], mid.hex(), (gh, gw), H, N, (fn, fd), T, ep, param, n, crc), source, limits)
+    if size - HEADER.size != n:
+        raise CodecError(f"{source}: {'truncated' if size - HEADER.size < n else 'trailing bytes'}: "
+                         f"the header announces {n:,} payload bytes, the file holds {size - HEADER.size:,}")
+    return h, ver
 
-def from_nwtc(data: bytes, source='<bytes>') -> tuple[NwtcHeader, np.ndarray]:
-    "(header, Memcodes) from .nwtc bytes; every inconsistency is a one-line CodecError naming `source`."
-    h = read_header(data, source)
-    payload = data[HEADER.size:]
-    if len(payload) != h.payload_bytes:
-        raise CodecError(f"{source}: {'truncated' if len(payload) < h.payload_bytes else 'trailing bytes'}: "
-                         f"the header announces {h.payload_bytes} payload bytes, the file holds {len(payload)}")
-    if zlib.crc32(payload) != h.crc32: raise CodecError(f"{source}: corrupt payload (CRC-32 mismatch)")
-    try: codes = decode_payload(payload, h)
+def read_header(data: bytes, source='<bytes>', limits: NwtcLimits = LIMITS) -> NwtcHeader:
+    "The header of a whole .nwtc file `data`, every field, length and the CRC checked; CodecError naming `source` otherwise."
+    h, ver = _parse(data, len(data), source, limits)
+    if _crc(data, ver) != h.crc32: raise CodecError(f"{source}: corrupt (CRC-32 mismatch{' over header and payload' if ver > 1 else ''})")
+    return h
+
+def from_nwtc(data: bytes, source='<bytes>', limits: NwtcLimits = LIMITS) -> tuple[NwtcHeader, np.ndarray]:
+    "(header, Memcodes) from .nwtc bytes; every inconsistency is a one-line CodecError naming `source`, found before any decoding."
+    h = read_header(data, source, limits)
+    try: codes = decode_payload(bytes(data[HEADER.size:]), h)
     except CodecError as e: raise CodecError(f"{source}: {e}") from None
     return h, codes
+
+def read_nwtc(path, limits: NwtcLimits = LIMITS) -> bytes:
+    "The bytes of .nwtc file `path`, read whole only once its header and length check out."
+    path = Path(path)
+    if not path.is_file(): raise CodecError(f"{path}: {'not a file' if path.exists() else 'no such file'}")
+    with open(path, 'rb') as f:
+        size = os.fstat(f.fileno()).st_size
+        _parse(f.read(HEADER.size), size, path, limits)
+        f.seek(0); data = f.read(size + 1)
+    if len(data) != size: raise CodecError(f"{path}: changed while being read")
+    return data
 
 # %% ../nbs/40_codec.ipynb #8a6ce577
 @torch.no_grad()
@@ -217,13 +326,19 @@ def frame_ssim(ref: np.ndarray, test: np.ndarray, batch: int = 256) -> np.ndarra
                       for i in range(0, len(ref), batch)]).numpy()
 
 def load_video(path, height: int, width: int, p: PrepParams | None = None) -> np.ndarray:
-    "RGB uint8 (T, height, width, 3) at `p.fps` from any video file, framed as the training data was."
+    "RGB uint8 (T, height, width, 3) at `p.fps` from any video file, framed as the training data was; PrepError naming the file if it cannot be."
     p = p or load_params().prep
     info = probe(path, require_audio=False)
-    same = (info['height'], info['width']) == (height, width)
-    frames = read_frames(path, 0.0, info['duration'], None if same else scaled(p, info['height'])['crop'], p.fps)
-    if same: return frames
-    return np.stack([cv2.resize(f, (width, height), interpolation=cv2.INTER_AREA) for f in frames])
+    H, W = info['height'], info['width']
+    crop = None if (H, W) == (height, width) else scaled(p, H)['crop']
+    if crop and crop[0] + crop[2] > W:
+        raise PrepError(f"{path}: {W}x{H} is too narrow: the model's framing (the Appendix D crop for {H} rows) needs {crop[0] + crop[2]} columns; "
+                        f"give wider footage (16:9, as the model was trained on) or frames of exactly {width}x{height}")
+    frames = read_frames(path, 0.0, info['duration'], crop, p.fps)
+    if not len(frames): raise PrepError(f"{path}: shorter than one frame at {p.fps} fps ({info['duration']} s)")
+    if crop is None: return frames
+    interp = cv2.INTER_AREA if crop[2] >= width and crop[3] >= height else cv2.INTER_LINEAR   # shrink by area averaging, enlarge smoothly
+    return np.stack([cv2.resize(f, (width, height), interpolation=interp) for f in frames])
 
 def model_id(model: DVAE) -> str:
     "The 16-hex-digit identity a .nwtc file records: the start of the SHA-1 of the weights."
@@ -236,44 +351,55 @@ def resolve_model(name: str, models_dir='models') -> Path:
     if not p.is_file(): raise CodecError(f"{p}: no trained dVAE-Adv here (run `dvc repro train_dvae_{name if name in ('mem16', 'mem8') else 'mem16'}`)")
     return p
 
+def check_model(h: NwtcHeader, net: DVAE, source='<bytes>'):
+    "CodecError naming `source` unless `net` can decode a file with header `h`: same weights, grid, heads, codebook and a known episode."
+    c = net.cfg
+    if model_id(net) != h.model_id: raise CodecError(f"{source}: made by model {h.model_id}, not by this one ({model_id(net)})")
+    for what, got, want in (('Memcode grid', h.grid, tuple(c.grid)), ('heads', h.heads, c.heads), ('codebook size', h.codebook_size, c.codebook_size)):
+        if got != want: raise CodecError(f"{source}: {what} {got} does not match the model's {want}")
+    if not 0 <= h.episode < c.episodes: raise CodecError(f"{source}: episode {h.episode} out of range: the model knows 0..{c.episodes - 1}")
+
 def compress(src, dst, model='mem16', mode: str = 'entropy', episode: int = 0, models_dir='models') -> dict:
     "Compress video file `src` to .nwtc `dst`; returns sizes and speeds."
     if mode not in MODES: raise CodecError(f"unknown payload mode {mode!r}: use one of {', '.join(MODES)}")
     net = model if isinstance(model, DVAE) else load_dvae(resolve_model(model, models_dir))
     if not 0 <= episode < net.cfg.episodes: raise CodecError(f"episode {episode} out of range: the model knows 0..{net.cfg.episodes - 1}")
     frames = load_video(src, net.cfg.height, net.cfg.width)
+    mid = model_id(net)
+    check_header(NwtcHeader(mode, mid, tuple(net.cfg.grid), net.cfg.heads, net.cfg.codebook_size, (30, 1), len(frames), episode), src, payload=False)
     t0 = time.perf_counter(); codes = encode_video(net, to_video_tensor(frames)); t_enc = time.perf_counter() - t0
-    t0 = time.perf_counter(); blob = to_nwtc(codes, net.cfg.codebook_size, model_id(net), mode, (30, 1), episode); t_pay = time.perf_counter() - t0
+    t0 = time.perf_counter(); blob = to_nwtc(codes, net.cfg.codebook_size, mid, mode, (30, 1), episode); t_pay = time.perf_counter() - t0
     with atomic_path(dst) as tmp: tmp.write_bytes(blob)
     return dict(frames=len(codes), bytes=len(blob), mode=mode, encode_fps=len(codes) / t_enc, payload_fps=len(codes) / max(t_pay, 1e-9))
 
-def decompress(src, dst=None, model=None, models_dir='models', crf: int = 18):
-    "Decode .nwtc `src` to frames (3, T, H, W) in [-1, 1]; also write an MP4 to `dst` when given."
-    src = Path(src)
-    if not src.is_file(): raise CodecError(f"{src}: no such file")
-    data = src.read_bytes()
-    h = read_header(data, src)
+def decompress(src, dst, model=None, models_dir='models', crf: int = 18, chunk: int = 300) -> dict:
+    "Decode .nwtc `src` to an MP4 at `dst`, `chunk` frames at a time; returns frames, frame size and seconds taken."
+    t0, src = time.perf_counter(), Path(src)
+    data = read_nwtc(src)
+    h = read_header(data, src)                      # every field, length and the CRC, before any model is loaded
     if model is None:
         found = [p for p in sorted(Path(models_dir).glob('dvae_*/model.pt')) if model_id(load_dvae(p)) == h.model_id]
         if not found: raise CodecError(f"{src}: made by model {h.model_id}, which is not among {models_dir}/dvae_*/model.pt (pass --model)")
         net = load_dvae(found[0])
     else: net = model if isinstance(model, DVAE) else load_dvae(resolve_model(model, models_dir))
-    if model_id(net) != h.model_id: raise CodecError(f"{src}: made by model {h.model_id}, not by this one ({model_id(net)})")
+    check_model(h, net, src)
     h, codes = from_nwtc(data, src)
-    video = decode_video(net, codes, h.episode)
-    if dst is not None:
-        w = VideoWriter(dst, net.cfg.width, net.cfg.height, f'{h.fps[0]}/{h.fps[1]}', crf=crf)
-        try:
-            for f in to_frames(video): w.write(f[..., ::-1])
-            w.close()
-        except BaseException: w.abort(); raise
-    return video
+    Path(dst).parent.mkdir(parents=True, exist_ok=True)
+    w = VideoWriter(dst, net.cfg.width, net.cfg.height, f'{h.fps[0]}/{h.fps[1]}', crf=crf)
+    try:
+        for t in range(0, len(codes), chunk):
+            for f in to_frames(decode_video(net, codes[t:t + chunk], h.episode, chunk)): w.write(f[..., ::-1])
+        w.close()
+    except BaseException: w.abort(); raise
+    return dict(frames=len(codes), height=net.cfg.height, width=net.cfg.width, seconds=time.perf_counter() - t0)
 
-def _cli(fn, *args, **kwargs):
-    "Run `fn`; turn the expected failures into one line on stderr and exit status 1."
+def _cli(cmd: str, fn, *args, **kwargs):
+    "Run `fn`; turn the expected failures into one line `<cmd>: error: <message>` on stderr and exit status 1."
     try: return fn(*args, **kwargs)
-    except (CodecError, PrepError, FileNotFoundError, RuntimeError) as e:
-        print(f"{Path(sys.argv[0]).name}: {e}", file=sys.stderr); sys.exit(1)
+    except (CodecError, PrepError, OSError, RuntimeError, MemoryError) as e:
+        msg = '; '.join(s.strip() for s in str(e).splitlines() if s.strip()) or type(e).__name__
+        if isinstance(e, MemoryError): msg = f"{args[0]}: out of memory ({msg})"
+        print(f"{cmd}: error: {msg}", file=sys.stderr); sys.exit(1)
 
 @call_parse
 def nwt_compress(src: str,                 # input video (any format ffmpeg reads)
@@ -283,7 +409,7 @@ def nwt_compress(src: str,                 # input video (any format ffmpeg read
                  episode: int = 0,         # episode id whose embedding the decoder uses
                  models_dir: str = 'models'):
     "Compress a video into Memcodes (.nwtc)."
-    r = _cli(compress, src, dst, model, mode, episode, models_dir)
+    r = _cli('nwt_compress', compress, src, dst, model, mode, episode, models_dir)
     print(f"{dst}: {r['frames']} frames, {r['bytes']:,} bytes ({r['mode']}), {r['bytes'] * 8 / r['frames']:.0f} bits/frame, "
           f"encoder {r['encode_fps']:.0f} frames/s")
 
@@ -293,8 +419,8 @@ def nwt_decompress(src: str,               # .nwtc file
                    model: str = None,      # mem16, mem8 or a model.pt (default: found by the file's model identity)
                    models_dir: str = 'models'):
     "Decode a .nwtc file to an MP4."
-    t0 = time.perf_counter(); v = _cli(decompress, src, dst, model, models_dir)
-    print(f"{dst}: {v.shape[1]} frames in {time.perf_counter() - t0:.1f} s")
+    r = _cli('nwt_decompress', decompress, src, dst, model, models_dir)
+    print(f"{dst}: {r['frames']} frames in {r['seconds']:.1f} s")
 
 # %% ../nbs/40_codec.ipynb #d63cadd0
 FFMPEG_CODECS = {   # name: (encoder arguments, bitstream format)

@@ -59,7 +59,7 @@ def style_latent(prior, dvae: DVAE, style_ref=None, style_seed: int = 0, z=None)
     if style_ref is not None:
         ref = Path(style_ref)
         try: frames = load_video(ref, dvae.cfg.height, dvae.cfg.width)
-        except PrepError as e: raise GenerateError(str(e)) from None
+        except PrepError as e: raise GenerateError(' '.join(str(e).split())) from None   # ffmpeg's reasons may span lines
         codes = torch.from_numpy(encode_video(dvae, to_video_tensor(frames)).astype(np.int64))
         with torch.no_grad(): st = prior.style(codes[None].to(dev), sample=False)
         return (st.mean + st.std * torch.randn(st.mean.shape, generator=g).to(dev)).float()

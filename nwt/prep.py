@@ -4,7 +4,8 @@
 
 # %% ../nbs/03_prep.ipynb #a8990e0d
 from __future__ import annotations
-import csv, json, math, os, re, shutil, subprocess, tempfile, time, zlib
+import contextlib, csv, json, math, os, re, shutil, subprocess, sys, tempfile, time, zlib
+from array import array
 from fractions import Fraction
 from pathlib import Path
 import numpy as np
@@ -18,32 +19,53 @@ from .config import PrepParams, load_params
 from .synth import ffmpeg_exe, load_truth, VideoWriter, write_wav
 
 # %% auto #0
-__all__ = ['MANIFEST_COLS', 'PrepError', 'probe', 'write_test_clip', 'barcode_index', 'split_episode', 'count_frames', 'scaled',
-           'trim_window', 'read_frames', 'mask_overlays', 'load_audio', 'log_mel', 'aligned_audio_features',
-           'truth_for_clip', 'read_review', 'assign_splits', 'prepare_episode', 'footage_files', 'prepare_dataset',
-           'read_manifest', 'to_video_tensor', 'ClipDataset', 'make_loader', 'smoke_dataset', 'prep_metrics',
-           'nwt_prep']
+__all__ = ['SEGMENT_SUFFIXES', 'MANIFEST_COLS', 'MAX_EXAMPLES', 'PrepError', 'ffmpeg_reason', 'probe', 'write_test_clip',
+           'barcode_index', 'split_episode', 'video_packets', 'constant_rate', 'count_frames', 'scaled', 'trim_window',
+           'iter_frames', 'read_frames', 'mask_overlays', 'NpyWriter', 'load_audio', 'iter_audio', 'log_mel',
+           'aligned_audio_features', 'write_clip_mel', 'truth_for_clip', 'read_review', 'assign_splits',
+           'prepare_episode', 'footage_files', 'name_problems', 'prepare_dataset', 'read_manifest', 'to_video_tensor',
+           'ClipDataset', 'make_loader', 'smoke_dataset', 'prep_metrics', 'nwt_prep']
 
 # %% ../nbs/03_prep.ipynb #59d8fdf6
 class PrepError(RuntimeError):
     "A footage file that cannot be prepared; the message is one line naming the file and the reason."
 
+def ffmpeg_reason(stderr, limit: int = 160) -> str:
+    "ffmpeg's first error line without its `[component @ 0x...]` tags, cut to `limit` characters: the cause, as one line for a message."
+    if isinstance(stderr, bytes): stderr = stderr.decode(errors='replace')
+    lines = [re.sub(r'^(\[[^\]]*\]\s*)+', '', l).strip() for l in stderr.splitlines()]
+    lines = [l for l in lines if l and not l.startswith(('At least one output file', 'Error opening input file'))]
+    return lines[0][:limit] if lines else 'no message from ffmpeg'
+
+def _arg(path) -> str:
+    "A path as ffmpeg must get it: absolute, so that a name like `a:b.mp4` is not taken for a protocol."
+    return os.path.abspath(path)
+
 def probe(path, require_audio: bool = True) -> dict:
-    "Duration, frame rate, size and audio presence of a media file (from `ffmpeg -i`); PrepError if unusable."
+    "Duration, frame size as decoded (rotation metadata applied), frame rate and audio presence of a media file (from `ffmpeg -i`); PrepError naming the file and the problem if it is no usable video."
     path = Path(path)
     if not path.exists(): raise PrepError(f"{path}: no such file")
+    if not path.is_file(): raise PrepError(f"{path}: not a file")
     if path.stat().st_size == 0: raise PrepError(f"{path}: empty file (0 bytes)")
-    err = subprocess.run([ffmpeg_exe(), '-hide_banner', '-i', str(path)], capture_output=True, text=True, errors='replace').stderr
+    err = subprocess.run([ffmpeg_exe(), '-hide_banner', '-i', _arg(path)], capture_output=True, text=True, errors='replace').stderr
     if 'Stream #' not in err:
-        raise PrepError(f"{path}: not a readable video (corrupt or not a video file)")
-    v = re.search(r'Stream #\S+.*?: Video: .*?, (\d+)x(\d+)[^\n]*?(?:, ([\d.]+) fps|, ([\d.]+k?) tbr)', err)
-    if not v: raise PrepError(f"{path}: no video stream")
-    if require_audio and not re.search(r'Stream #\S+.*?: Audio: ', err): raise PrepError(f"{path}: no audio track")
+        raise PrepError(f"{path}: not a readable video (corrupt or not a video file: {ffmpeg_reason(err)})")
+    fmt = re.search(r'Input #0, (.*?), from', err)
+    if fmt and any(f == 'image2' or f.endswith('_pipe') for f in fmt.group(1).split(',')): raise PrepError(f"{path}: a still image, not a video")
+    blocks = re.split(r'\n(?=\s*Stream #)', err)      # one block per stream, with its metadata and side data
+    vb = [b for b in blocks if re.match(r'\s*Stream #\S+.*?: Video: ', b) and '(attached pic)' not in b.splitlines()[0]]
+    v = re.search(r'Stream #\S+.*?: Video: .*?, (\d+)x(\d+)[^\n]*?(?:, ([\d.]+) fps|, ([\d.]+k?) tbr)', vb[0]) if vb else None
+    has_audio = re.search(r'Stream #\S+.*?: Audio: ', err) is not None
+    if not v: raise PrepError(f"{path}: no video stream" + (" (an audio-only file)" if has_audio else ''))
+    if require_audio and not has_audio: raise PrepError(f"{path}: no audio track")
     d = re.search(r'Duration: (\d+):(\d+):([\d.]+)', err)
     dur = int(d.group(1)) * 3600 + int(d.group(2)) * 60 + float(d.group(3)) if d else 0.0
     if dur <= 0: raise PrepError(f"{path}: zero-length video")
     fps = float(v.group(3) or v.group(4).rstrip('k'))
-    return dict(duration=dur, width=int(v.group(1)), height=int(v.group(2)), fps=fps)
+    w, h = int(v.group(1)), int(v.group(2))
+    rot = re.search(r'rotation of (-?[\d.]+) degrees', vb[0], re.I)
+    if rot and round(float(rot.group(1))) % 180 == 90: w, h = h, w      # phones store portrait video as rotated landscape
+    return dict(duration=dur, width=w, height=h, fps=fps)
 
 # %% ../nbs/03_prep.ipynb #5438fab2
 def write_test_clip(path, seconds: float = 3.0, fps: str = '30', size=(320, 180), audio: bool = True, draw=None,
@@ -71,37 +93,79 @@ def barcode_index(frame: np.ndarray, row: int = 90, x0: int = 0, width: int = 32
     return sum(int(frame[row, x0 + b * bw + bw // 2, 0] > 128) << b for b in range(8))
 
 # %% ../nbs/03_prep.ipynb #3b2f4de0
+SEGMENT_SUFFIXES = ('.mp4', '.m4v', '.mov', '.mkv', '.webm', '.avi', '.ts', '.mts', '.m2ts', '.flv', '.3gp', '.mpg', '.mpeg', '.wmv', '.asf', '.ogv')
+
 def split_episode(path, out_dir, segment_time: float = 4.0) -> list:
-    "Split a video at keyframes into clips with ffmpeg's segment muxer; returns [(clip_path, start_s, end_s)]."
+    "Split a video at keyframes into clips with ffmpeg's segment muxer; returns [(clip_path, start_s, end_s)]. PrepError if the file turns out truncated."
     path, out_dir = Path(path), Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     lst = out_dir/'segments.csv'
-    cmd = [ffmpeg_exe(), '-y', '-v', 'error', '-i', str(path), '-acodec', 'copy', '-f', 'segment', '-segment_time', str(segment_time),
-           '-vcodec', 'copy', '-reset_timestamps', '1', '-map', '0:v:0', '-map', '0:a:0', '-segment_list', str(lst),
-           '-segment_list_type', 'csv', str(out_dir/f'{path.stem}_%03d{path.suffix}')]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode: raise PrepError(f"{path}: splitting failed ({r.stderr.strip().splitlines()[-1] if r.stderr.strip() else r.returncode})")
-    rows = [(out_dir/row[0], float(row[1])) for row in csv.reader(lst.open()) if row]
-    # The muxer lists segment starts on the packets' timeline, which B-frame reordering shifts by a constant
-    # (2 frames for x264's defaults) for every segment after the first. Frame counts give the true starts.
+    suffix = path.suffix if path.suffix.lower() in SEGMENT_SUFFIXES else '.mkv'   # a container ffmpeg can write; Matroska takes any codec
+    pattern = out_dir/f"{path.stem.replace('%', '%%')}_%03d{suffix}"              # '%' in a file name would be read as a pattern
+    cmd = [ffmpeg_exe(), '-y', '-v', 'error', '-i', _arg(path), '-acodec', 'copy', '-f', 'segment', '-segment_time', str(segment_time),
+           '-vcodec', 'copy', '-reset_timestamps', '1', '-map', '0:V:0', '-map', '0:a:0', '-segment_list', _arg(lst),
+           '-segment_list_type', 'csv', _arg(pattern)]
+    r = subprocess.run(cmd, capture_output=True, text=True, errors='replace')
+    if r.returncode: raise PrepError(f"{path}: splitting failed ({ffmpeg_reason(r.stderr)})")
+    if 'partial file' in r.stderr: raise PrepError(f"{path}: truncated file (its data ends before its index does)")
+    with open(lst, newline='', encoding='utf-8', errors='surrogateescape') as fh:
+        rows = [(out_dir/Path(row[0]).name, float(row[1])) for row in csv.reader(fh) if row]
     fps = probe(path, require_audio=False)['fps']
-    counts = [count_frames(p) for p, _ in rows]
-    offset = rows[1][1] - counts[0] / fps if len(rows) > 1 else 0.0
-    starts = [0.0] + [s - offset for _, s in rows[1:]]
-    return [(p, round(s, 6), round(s + n / fps, 6)) for (p, _), s, n in zip(rows, starts, counts)]
+    pk = []
+    for p, _ in rows:
+        try: pk.append(video_packets(p))
+        except PrepError as e: raise PrepError(f"{path}: clip {p.stem}: {str(e).removeprefix(f'{p}: ')}") from None
+    if all(constant_rate(k, fps) for k in pk):
+        # The muxer lists segment starts on the packets' timeline, which B-frame reordering shifts by a constant
+        # (2 frames for x264's defaults) for every segment after the first. Frame counts give the true starts.
+        counts = [k['frames'] for k in pk]
+        offset = rows[1][1] - counts[0] / fps if len(rows) > 1 else 0.0
+        starts = [0.0] + [s - offset for _, s in rows[1:]]
+        return [(p, round(s, 6), round(s + n / fps, 6)) for (p, _), s, n in zip(rows, starts, counts)]
+    # variable frame rate: a clip lasts from its first frame's timestamp to its last frame's end, and the next one follows
+    starts = np.concatenate([[0.0], np.cumsum([k['span'] for k in pk])])
+    return [(p, round(float(s), 6), round(float(s) + k['span'], 6)) for (p, _), s, k in zip(rows, starts, pk)]
+
+def video_packets(path) -> dict:
+    "A file's video packets, from ffmpeg's framecrc muxer (no decoding; read line by line): their number, their span in seconds (first frame's start to the last one's end), and the smallest and largest step between frame starts (None where timestamps are missing)."
+    cmd = [ffmpeg_exe(), '-v', 'error', '-i', _arg(path), '-map', '0:V:0', '-c', 'copy', '-f', 'framecrc', '-']
+    tb, pts, ok, t_max, d_max = Fraction(1), array('q'), True, None, 0
+    with tempfile.TemporaryFile() as errf:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf, text=True)
+        for line in proc.stdout:
+            if line.startswith('#tb 0:'): tb = Fraction(line.split(':', 1)[1].strip())
+            elif line.strip() and not line.startswith('#'):
+                f = line.split(',')
+                try: t, d = int(f[2]), int(f[3])
+                except ValueError: ok = False; pts.append(0); continue     # NOPTS: timing from the frame count alone
+                pts.append(t)
+                if t_max is None or t > t_max: t_max, d_max = t, d
+        if proc.wait(): errf.seek(0); raise PrepError(f"{path}: cannot read its video packets ({ffmpeg_reason(errf.read())})")
+    n = len(pts)
+    if not ok or n == 0: return dict(frames=n, span=None, step_min=None, step_max=None)
+    t = np.sort(np.frombuffer(pts, np.int64)); steps = np.diff(t) * float(tb)
+    last = d_max * float(tb) or (float(np.median(steps)) if n > 1 else 0.0)
+    return dict(frames=n, span=float((t[-1] - t[0]) * tb) + last, step_min=float(steps.min()) if n > 1 else None,
+                step_max=float(steps.max()) if n > 1 else None)
+
+def constant_rate(pk: dict, fps: float, tol: float = 0.1) -> bool:
+    "Whether `video_packets`' result shows frames every 1/`fps` s (within `tol` of a frame); also when it cannot tell (under 2 frames, no timestamps)."
+    if pk['step_min'] is None: return True
+    return pk['step_max'] - pk['step_min'] <= tol / fps and abs(pk['step_min'] - 1 / fps) <= tol / fps
 
 def count_frames(path) -> int:
     "Number of video frames (packets) in a file, counted without decoding."
-    r = subprocess.run([ffmpeg_exe(), '-v', 'error', '-i', str(path), '-map', '0:v:0', '-c', 'copy', '-f', 'framecrc', '-'],
-                       capture_output=True, text=True)
-    if r.returncode: raise PrepError(f"{path}: cannot count frames ({r.stderr.strip()[-200:]})")
-    return sum(1 for line in r.stdout.splitlines() if line and not line.startswith('#'))
+    return video_packets(path)['frames']
 
 # %% ../nbs/03_prep.ipynb #e5112eaa
-def scaled(p: PrepParams, height: int) -> dict:
-    "The paper's pixel sizes scaled to footage of `height` rows: crop box, mask thresholds."
+def scaled(p: PrepParams, height: int, width: int | None = None) -> dict:
+    "The paper's pixel sizes scaled to footage of `height` rows: crop box, mask thresholds. Given the `width`, a box that does not fit (portrait or 4:3 footage) is centred, and shrunk with its aspect kept where it is wider than the frame."
     s = height / p.reference_height
+    cw, ch = p.crop[2] - p.crop[0], p.crop[3] - p.crop[1]
     x0, y0 = int(round(p.crop[0] * s)), int(round(p.crop[1] * s))
-    w, h = int(round((p.crop[2] - p.crop[0]) * s)), int(round((p.crop[3] - p.crop[1]) * s))
+    if width is not None and x0 + int(round(cw * s)) > width:
+        if int(round(cw * s)) > width: s = width / cw; y0 = (height - int(round(ch * s))) // 2
+        x0 = (width - int(round(cw * s))) // 2
+    w, h = int(round(cw * s)), int(round(ch * s))
     return dict(s=s, crop=(x0, y0, w, min(h, height - y0)), area=(p.mask_area[0] * s * s, p.mask_area[1] * s * s),
                 min_h=p.mask_min_height * s, left=p.mask_left_px * s, top=p.mask_top_px * s)
 
@@ -110,26 +174,40 @@ def trim_window(start: float, end: float, p: PrepParams) -> tuple:
     d = end - start
     return (p.trim_s, d - 2 * p.trim_s) if d > p.trim_min_s else (0.0, d)
 
-def read_frames(path, offset: float, duration: float, crop=None, fps: int = 30):
-    "Decode [offset, offset+duration) of a video as RGB uint8 (T, H, W, 3), cropped (x, y, w, h) and resampled to `fps`."
-    vf = ([f'crop={crop[2]}:{crop[3]}:{crop[0]}:{crop[1]}'] if crop else []) + [f'fps={fps}']
-    cmd = [ffmpeg_exe(), '-v', 'error', '-ss', f'{offset:.6f}', '-i', str(path), '-t', f'{duration:.6f}', '-an',
+def iter_frames(path, offset: float, duration: float, crop=None, fps: int = 30):
+    "Decode [offset, offset+duration) of a video as RGB uint8 (H, W, 3) frames, cropped (x, y, w, h) and resampled to `fps`, one at a time (memory does not grow with the duration): exactly round(duration * fps) of them."
+    vf = ([f'crop={crop[2]}:{crop[3]}:{crop[0]}:{crop[1]}:exact=1'] if crop else []) + [f'fps={fps}']   # exact: 4:2:0 video would round an odd crop to even and shear every frame
+    cmd = [ffmpeg_exe(), '-v', 'error', '-ss', f'{offset:.6f}', '-i', _arg(path), '-t', f'{duration:.6f}', '-an',
            '-vf', ','.join(vf), '-f', 'rawvideo', '-pix_fmt', 'rgb24', '-']
-    r = subprocess.run(cmd, capture_output=True)
-    if r.returncode: raise PrepError(f"{path}: decoding failed ({r.stderr.decode(errors='replace').strip()[-200:]})")
     if crop: w, h = crop[2], crop[3]
     else: info = probe(path, require_audio=False); w, h = info['width'], info['height']
-    n = len(r.stdout) // (w * h * 3)
-    frames = np.frombuffer(r.stdout, np.uint8)[: n * w * h * 3].reshape(n, h, w, 3)
-    want = int(round(duration * fps))
-    if n == 0: raise PrepError(f"{path}: no frames decoded")
-    if n < want: frames = np.concatenate([frames, np.repeat(frames[-1:], want - n, 0)])  # the fps filter may end a frame short
-    return frames[:want]
+    want, size, k, last = int(round(duration * fps)), w * h * 3, 0, None
+    with tempfile.TemporaryFile() as errf:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf)
+        try:
+            while k < want:
+                buf = proc.stdout.read(size)
+                if len(buf) < size: break
+                last = np.frombuffer(buf, np.uint8).reshape(h, w, 3); k += 1
+                yield last
+            if k < want:
+                if proc.wait(): errf.seek(0); raise PrepError(f"{path}: decoding failed ({ffmpeg_reason(errf.read())})")
+                if last is None: raise PrepError(f"{path}: no frames decoded")
+                for _ in range(want - k): yield last       # the fps filter may end a frame short
+        finally:
+            if proc.poll() is None: proc.kill()
+            proc.stdout.close(); proc.wait()
+
+def read_frames(path, offset: float, duration: float, crop=None, fps: int = 30):
+    "Decode [offset, offset+duration) of a video as RGB uint8 (T, H, W, 3), cropped (x, y, w, h) and resampled to `fps` (all in memory: `iter_frames` streams)."
+    frames = list(iter_frames(path, offset, duration, crop, fps))
+    if not frames: raise PrepError(f"{path}: no frames ({duration:.3f} s is shorter than a frame at {fps} fps)")
+    return np.stack(frames)
 
 # %% ../nbs/03_prep.ipynb #a84911a5
-def mask_overlays(frame: np.ndarray, p: PrepParams, height: int | None = None):
-    "Appendix D step 6 on one RGB frame of the cropped clip: returns (masked copy, [(x, y, w, h) filled])."
-    sc = scaled(p, height or frame.shape[0] / (p.crop[3] - p.crop[1]) * p.reference_height)
+def mask_overlays(frame: np.ndarray, p: PrepParams, height: int | None = None, sc: dict | None = None):
+    "Appendix D step 6 on one RGB frame of the cropped clip: returns (masked copy, [(x, y, w, h) filled]); `sc` is the footage's `scaled` (default: from `height`)."
+    sc = sc or scaled(p, height or frame.shape[0] / (p.crop[3] - p.crop[1]) * p.reference_height)
     gray = cv2.cvtColor(frame, cv2.COLOR_RGB2GRAY)
     binar = cv2.threshold(gray, p.mask_threshold, 255, 0)[1]
     contours = cv2.findContours(binar, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)[0]
@@ -141,19 +219,49 @@ def mask_overlays(frame: np.ndarray, p: PrepParams, height: int | None = None):
             cv2.rectangle(out, (x, y), (x + w - 1, y + h - 1), (255, 255, 255), -1); boxes.append((x, y, w, h))
     return out, boxes
 
+# %% ../nbs/03_prep.ipynb #030ad2d3
+class NpyWriter:
+    "Write a `.npy` file of known shape block by block along the first axis: the bytes `np.save` writes, without the whole array in memory."
+    def __init__(self, path, shape: tuple, dtype):
+        self.path, self.shape, self.dtype, self.n = Path(path), tuple(shape), np.dtype(dtype), 0
+        self.f = open(self.path, 'wb')
+        np.lib.format.write_array_header_1_0(self.f, dict(descr=np.lib.format.dtype_to_descr(self.dtype), fortran_order=False, shape=self.shape))
+    def write(self, block: np.ndarray):
+        "Append rows (shape[1:] each)."
+        block = np.ascontiguousarray(block, self.dtype)
+        if block.shape[1:] != self.shape[1:] or self.n + len(block) > self.shape[0]: raise ValueError(f"{self.path}: block {block.shape} does not fit {self.shape} after {self.n} rows")
+        self.f.write(block.tobytes()); self.n += len(block)
+    def close(self):
+        "Finish the file; ValueError if fewer rows were written than its shape says."
+        self.f.close()
+        if self.n != self.shape[0]: raise ValueError(f"{self.path}: {self.n} of {self.shape[0]} rows written")
+
 # %% ../nbs/03_prep.ipynb #9a510171
+def _audio_cmd(path, sample_rate, offset, duration):
+    cmd = [ffmpeg_exe(), '-v', 'error', '-ss', f'{offset:.6f}', '-i', _arg(path)] + (['-t', f'{duration:.6f}'] if duration else [])
+    return cmd + ['-vn', '-ac', '1', '-ar', str(sample_rate), '-f', 'f32le', '-']
+
 def load_audio(path, sample_rate: int = 24000, offset: float = 0.0, duration: float | None = None) -> np.ndarray:
     "Decode the audio of any media file to mono float32 at `sample_rate` (ffmpeg downmix + resampling)."
-    cmd = [ffmpeg_exe(), '-v', 'error', '-ss', f'{offset:.6f}', '-i', str(path)] + (['-t', f'{duration:.6f}'] if duration else [])
-    cmd += ['-vn', '-ac', '1', '-ar', str(sample_rate), '-f', 'f32le', '-']
-    r = subprocess.run(cmd, capture_output=True)
-    if r.returncode: raise PrepError(f"{path}: audio decoding failed ({r.stderr.decode(errors='replace').strip()[-200:]})")
+    r = subprocess.run(_audio_cmd(path, sample_rate, offset, duration), capture_output=True)
+    if r.returncode: raise PrepError(f"{path}: audio decoding failed ({ffmpeg_reason(r.stderr)})")
     return np.frombuffer(r.stdout, np.float32).copy()
 
-def log_mel(audio: np.ndarray, p: PrepParams) -> np.ndarray:
-    "Log-mel spectrogram per Table 7: (frames, n_mels) float32, natural log of power clamped at 1e-5."
+def iter_audio(path, sample_rate: int = 24000, offset: float = 0.0, duration: float | None = None, block: int = 240000):
+    "`load_audio` in blocks of `block` samples (the last one shorter), so that memory does not grow with the duration."
+    with tempfile.TemporaryFile() as errf:
+        proc = subprocess.Popen(_audio_cmd(path, sample_rate, offset, duration), stdout=subprocess.PIPE, stderr=errf)
+        try:
+            while b := proc.stdout.read(4 * block): yield np.frombuffer(b[: len(b) // 4 * 4], np.float32)
+            if proc.wait(): errf.seek(0); raise PrepError(f"{path}: audio decoding failed ({ffmpeg_reason(errf.read())})")
+        finally:
+            if proc.poll() is None: proc.kill()
+            proc.stdout.close(); proc.wait()
+
+def log_mel(audio: np.ndarray, p: PrepParams, center: bool = True) -> np.ndarray:
+    "Log-mel spectrogram per Table 7: (frames, n_mels) float32, natural log of power clamped at 1e-5 (`center=False`: no padding, frame k starts at sample k*hop)."
     m = librosa.feature.melspectrogram(y=audio.astype(np.float32), sr=p.sample_rate, n_fft=p.n_fft, hop_length=p.hop,
-                                       win_length=p.win, center=True, pad_mode='constant', power=2.0,
+                                       win_length=p.win, center=center, pad_mode='constant', power=2.0,
                                        n_mels=p.n_mels, fmin=p.fmin, fmax=p.fmax)
     return np.log(np.maximum(m, 1e-5)).T.astype(np.float32)
 
@@ -163,6 +271,32 @@ def aligned_audio_features(audio: np.ndarray, n_frames: int, p: PrepParams):
     audio = np.pad(audio, (0, max(0, n_frames * spf - len(audio))))[: n_frames * spf]
     per = spf // p.hop
     return audio, log_mel(audio, p)[: n_frames * per]
+
+def write_clip_mel(path, out, offset: float, duration: float, n_frames: int, p: PrepParams, chunk_s: float = 60.0) -> Path:
+    "The log-mel of [offset, offset+duration) of a file's audio aligned to `n_frames` video frames (as `aligned_audio_features`), saved to `out` (.npy). Clips over `chunk_s` seconds are decoded and transformed `chunk_s` at a time, so that memory does not grow with length."
+    out = Path(out)
+    if n_frames <= chunk_s * p.fps:
+        _, mel = aligned_audio_features(load_audio(path, p.sample_rate, offset, duration), n_frames, p)
+        np.save(out, mel); return out
+    spf = p.sample_rate // p.fps; per, half = spf // p.hop, p.n_fft // 2
+    total, rows = n_frames * spf, n_frames * per             # samples kept (cut or padded with silence) and mel rows
+    step = max(1, int(chunk_s * p.sample_rate) // p.hop)     # mel rows per chunk
+    src, got = iter_audio(path, p.sample_rate, offset, duration), 0
+    buf = np.zeros(half, np.float32)                         # centred frames: n_fft/2 zeros before the first sample
+    w = NpyWriter(out, (rows, p.n_mels), np.float32)
+    try:
+        for a in range(0, rows, step):
+            b = min(rows, a + step); need = (b - 1 - a) * p.hop + p.n_fft   # samples under rows a..b-1 (buf starts at row a's window)
+            parts = [buf]
+            while sum(map(len, parts)) < need:
+                blk = next(src, None) if got < total else None
+                if blk is None or not len(blk): parts.append(np.zeros(need - sum(map(len, parts)), np.float32)); break
+                blk = blk[: total - got]; got += len(blk); parts.append(blk)
+            buf = np.concatenate(parts)
+            w.write(log_mel(buf[:need], p, center=False)); buf = buf[(b - a) * p.hop:]
+        w.close()
+    finally: src.close(); w.f.close()
+    return out
 
 # %% ../nbs/03_prep.ipynb #d3f69a8f
 def truth_for_clip(truth: dict, t0: float, n: int, fps: int = 30) -> dict:
@@ -181,10 +315,10 @@ def truth_for_clip(truth: dict, t0: float, n: int, fps: int = 30) -> dict:
     return out
 
 def read_review(path) -> dict:
-    "A review CSV (header `clip,reason`) -> {clip: reason}; a missing file is an empty review."
+    "A review CSV (header `clip,reason`, UTF-8) -> {clip: reason}; a missing file is an empty review."
     path = Path(path)
     if not path.exists(): return {}
-    rows = list(csv.DictReader(path.open()))
+    with open(path, newline='', encoding='utf-8-sig') as fh: rows = list(csv.DictReader(fh))   # -sig: spreadsheets write a BOM
     if rows and not {'clip', 'reason'} <= set(rows[0]): raise PrepError(f"{path}: review file needs the columns clip,reason")
     return {r['clip']: r['reason'] for r in rows}
 
@@ -199,19 +333,33 @@ def assign_splits(clips: list, episode: str, fractions=(0.9, 0.05, 0.05), seed: 
     return {clips[i]: lab[k] for k, i in enumerate(order)}
 
 # %% ../nbs/03_prep.ipynb #5f0378d0
+def _clip_frames(clip_path, out, off: float, dur: float, n: int, sc: dict, p: PrepParams, want_example: bool):
+    "Crop, mask and scale a clip's frames into `out` (.npy) one frame at a time; returns (frames masked, example or None)."
+    w, n_masked, example = NpyWriter(out, (n, p.height, p.width, 3), np.uint8), 0, None
+    try:
+        for k, fr in enumerate(iter_frames(clip_path, off, dur, sc['crop'], p.fps)):
+            m, boxes = mask_overlays(fr, p, sc=sc)
+            n_masked += bool(boxes)
+            if want_example and boxes and example is None: example = dict(frame=k, before=fr.copy(), after=m.copy())
+            w.write(cv2.resize(m, (p.width, p.height), interpolation=cv2.INTER_AREA)[None])
+        w.close()
+    finally: w.f.close()
+    return n_masked, example
+
 def prepare_episode(path, out_dir, p: PrepParams, review: dict | None = None, keep_example: bool = False) -> dict:
-    "Prepare one episode file into `out_dir`/clips; returns rows for the manifest and what was dropped."
+    "Prepare one episode file into `out_dir`/clips, streaming each clip's frames and audio to disk (memory does not grow with length); returns rows for the manifest and what was dropped. PrepError naming the file if it is unusable, truncated or too short for a clip."
     path, out_dir = Path(path), Path(out_dir)
     info = probe(path)
-    sc = scaled(p, info['height'])
+    sc = scaled(p, info['height'], info['width'])
     truth_path = path.with_name(path.stem + '.truth.json')
     truth = load_truth(truth_path) if truth_path.exists() else None
     review = review or {}
     clips_dir = out_dir/'clips'; clips_dir.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f'.{path.stem}.', dir=out_dir))
+    work = Path(tempfile.mkdtemp(prefix='.episode.', dir=out_dir))
     rows, dropped, example, written = [], [], None, []
     try:
-        for clip_path, start, end in split_episode(path, work/'segments', p.segment_time):
+        segs = split_episode(path, work/'segments', p.segment_time)
+        for clip_path, start, end in segs:
             cid = clip_path.stem
             off, dur = trim_window(start, end, p)
             n = int(round(dur * p.fps))
@@ -219,21 +367,19 @@ def prepare_episode(path, out_dir, p: PrepParams, review: dict | None = None, ke
             gt = truth_for_clip(truth, start + off, n, p.fps) if truth else None
             reason = review.get(cid) or (next((k for k in gt['unusable_kind'] if k), None) if gt else None)
             if reason: dropped.append((cid, reason)); continue
-            frames = read_frames(clip_path, off, dur, sc['crop'], p.fps)
-            masked, n_masked = np.empty((n, p.height, p.width, 3), np.uint8), 0
-            for k, fr in enumerate(frames):
-                m, boxes = mask_overlays(fr, p, info['height'])
-                n_masked += bool(boxes)
-                if keep_example and boxes and example is None: example = dict(clip=cid, frame=k, before=fr.copy(), after=m.copy())
-                masked[k] = cv2.resize(m, (p.width, p.height), interpolation=cv2.INTER_AREA)
-            audio = load_audio(clip_path, p.sample_rate, off, dur)
-            _, mel = aligned_audio_features(audio, n, p)
-            np.save(work/f'{cid}.frames.npy', masked); np.save(work/f'{cid}.mel.npy', mel)
+            try:
+                n_masked, ex = _clip_frames(clip_path, work/f'{cid}.frames.npy', off, dur, n, sc, p, keep_example and example is None)
+                write_clip_mel(clip_path, work/f'{cid}.mel.npy', off, dur, n, p)
+            except PrepError as e: raise PrepError(f"{path}: clip {cid}: {str(e).removeprefix(f'{clip_path}: ')}") from None
+            if ex: example = dict(clip=cid, **ex)
             if gt is not None:
                 np.savez(work/f'{cid}.truth.npz', **{k: v for k, v in gt.items() if k != 'unusable_kind'})
             rows.append(dict(id=cid, episode=path.stem, frames=n, seconds=round(n / p.fps, 4), t0=round(start + off, 4),
                              source=str(path), fps_in=round(info['fps'], 4), masked_frames=n_masked,
                              truth=str(truth_path) if truth else ''))
+        if not rows and all(why == 'too short' for _, why in dropped):
+            secs = segs[-1][2] if segs else 0.0
+            raise PrepError(f"{path}: too short ({secs:.2f} s of video; a clip needs {(p.fps // 2) / p.fps:.2f} s)")
         for f in sorted(work.glob('*.npy')) + sorted(work.glob('*.npz')):
             os.replace(f, clips_dir/f.name); written.append(clips_dir/f.name)
     except BaseException:
@@ -250,8 +396,24 @@ MANIFEST_COLS = ['id', 'episode', 'episode_id', 'split', 'frames', 'seconds', 't
 def footage_files(raw_dir) -> list:
     "The footage files of a raw folder: everything but ground-truth sidecars, corpus.json, review.csv and hidden files."
     raw_dir = Path(raw_dir)
+    if not raw_dir.is_dir(): raise PrepError(f"{raw_dir}: no such folder" if not raw_dir.exists() else f"{raw_dir}: not a folder")
     return sorted(f for f in raw_dir.iterdir() if f.is_file() and not f.name.startswith('.')
                   and not f.name.endswith('.truth.json') and f.name not in ('corpus.json', 'review.csv'))
+
+def _shown(f) -> str:
+    "A path printable on one line: bytes that are not UTF-8 and control characters escaped."
+    return re.sub(r'[\x00-\x1f\x7f]', lambda m: repr(m.group())[1:-1], os.fsencode(str(f)).decode('utf-8', 'backslashreplace'))
+
+def name_problems(files: list) -> dict:
+    "{file: one-line reason} for footage files whose names cannot name an episode: not UTF-8, with control characters, or with the stem (which names the episode and its clips) of an earlier file."
+    out, seen = {}, {}
+    for f in files:
+        try: f.name.encode('utf-8')
+        except UnicodeEncodeError: out[f] = f"{_shown(f)}: file name is not valid UTF-8 (rename the file)"; continue
+        if re.search(r'[\x00-\x1f\x7f]', f.name): out[f] = f"{_shown(f)}: file name contains control characters (rename the file)"; continue
+        if f.stem in seen: out[f] = f"{f}: same name as {seen[f.stem].name} (the episode and its clips are named after the file: rename one)"; continue
+        seen[f.stem] = f
+    return out
 
 def _episode_job(args):
     f, out, p, review = args
@@ -259,25 +421,36 @@ def _episode_job(args):
     except PrepError as e: return dict(episode=Path(f).stem, error=str(e))
     except Exception as e: return dict(episode=Path(f).stem, error=f"{f}: {type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}")
 
+MAX_EXAMPLES = 16   # masking examples kept for the figure (each holds two cropped frames)
+
 def prepare_dataset(raw_dir, out_dir, p: PrepParams, workers: int | None = None, progress: bool = True) -> dict:
-    "Prepare every footage file in `raw_dir` into `out_dir` (clips/, manifest.csv, review.csv, prep_report.txt); returns stats."
+    "Prepare every footage file in `raw_dir` into `out_dir` (clips/, manifest.csv, review.csv, prep_report.txt); returns stats. Bad files are listed one line each in prep_report.txt and skipped; PrepError (one line) if there is no footage or none of it is usable."
     import multiprocessing as mp
     raw_dir, out_dir = Path(raw_dir), Path(out_dir)
     t0 = time.perf_counter()
-    tmp = out_dir.with_name(out_dir.name + '.tmp')
-    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
+    files = footage_files(raw_dir)
+    if not files: raise PrepError(f"{raw_dir}: no footage files")
     rf = Path(p.review_file.replace('{raw}', str(raw_dir))) if p.review_file else None
     review = read_review(rf) if rf else {}
-    files = footage_files(raw_dir)
-    jobs = [(f, tmp, p, review) for f in files]
+    bad = name_problems(files)
+    tmp = out_dir.with_name(out_dir.name + '.tmp')
+    shutil.rmtree(tmp, ignore_errors=True); tmp.mkdir(parents=True)
+    jobs = [(f, tmp, p, review) for f in files if f not in bad]
     workers = max(1, min(workers or p.workers, len(jobs) or 1))
     try:
-        if workers > 1:
-            with mp.get_context('spawn').Pool(workers) as pool:
-                results = list(tqdm(pool.imap(_episode_job, jobs), total=len(jobs), desc='episodes', disable=not progress))
-        else: results = [_episode_job(j) for j in tqdm(jobs, desc='episodes', disable=not progress)]
+        results, n_ex = [], 0
+        with (mp.get_context('spawn').Pool(workers) if workers > 1 else contextlib.nullcontext()) as pool:
+            for r in tqdm(pool.imap(_episode_job, jobs) if pool else map(_episode_job, jobs), total=len(jobs), desc='episodes', disable=not progress):
+                if r.get('example') is not None:
+                    if n_ex >= MAX_EXAMPLES: r['example'] = None
+                    n_ex += 1
+                results.append(r)
         ok = [r for r in results if 'error' not in r]
-        errors = [r['error'] for r in results if 'error' in r]
+        bad.update({f: r['error'] for (f, *_), r in zip(jobs, results) if 'error' in r})
+        errors = [bad[f] for f in files if f in bad]
+        if not ok:
+            e = PrepError(f"{raw_dir}: no usable footage (" + (errors[0] if len(errors) == 1 else f"all {len(errors)} files rejected; first: {errors[0]}") + ')')
+            e.bad_inputs = errors; raise e
         episodes = sorted(r['episode'] for r in ok)
         ep_id = {e: i for i, e in enumerate(episodes)}
         rows, dropped = [], []
@@ -287,12 +460,12 @@ def prepare_dataset(raw_dir, out_dir, p: PrepParams, workers: int | None = None,
                 rows.append(dict(x, episode_id=ep_id[r['episode']], split=sp[x['id']], frames_path=f"clips/{x['id']}.frames.npy",
                                  mel_path=f"clips/{x['id']}.mel.npy", truth_path=f"clips/{x['id']}.truth.npz" if x['truth'] else ''))
             dropped += [(r['episode'], c, why) for c, why in r['dropped']]
-        with open(tmp/'manifest.csv', 'w', newline='') as fh:
+        with open(tmp/'manifest.csv', 'w', newline='', encoding='utf-8') as fh:
             w = csv.DictWriter(fh, MANIFEST_COLS); w.writeheader(); w.writerows(rows)
-        with open(tmp/'review.csv', 'w', newline='') as fh:
+        with open(tmp/'review.csv', 'w', newline='', encoding='utf-8') as fh:
             w = csv.writer(fh); w.writerow(['clip', 'episode', 'reason']); w.writerows((c, e, why) for e, c, why in dropped)
-        (tmp/'prep_report.txt').write_text(''.join(e + '\n' for e in errors) or 'no bad inputs\n')
-        (tmp/'episodes.json').write_text(json.dumps(ep_id, indent=1) + '\n')
+        (tmp/'prep_report.txt').write_text(''.join(e + '\n' for e in errors) or 'no bad inputs\n', encoding='utf-8')
+        (tmp/'episodes.json').write_text(json.dumps(ep_id, indent=1) + '\n', encoding='utf-8')
         if out_dir.exists(): shutil.rmtree(out_dir)
         os.replace(tmp, out_dir)
     except BaseException:
@@ -312,8 +485,12 @@ def prepare_dataset(raw_dir, out_dir, p: PrepParams, workers: int | None = None,
 
 # %% ../nbs/03_prep.ipynb #7067d77b
 def read_manifest(prepared_dir) -> list:
-    "Rows of `manifest.csv` with numeric fields converted."
-    rows = list(csv.DictReader(open(Path(prepared_dir)/'manifest.csv')))
+    "Rows of `manifest.csv` with numeric fields converted; a one-line `PrepError` if `prepared_dir` is missing, not a prepared dataset, or holds no clips."
+    d = Path(prepared_dir)
+    if not d.is_dir(): raise PrepError(f"{d}: no such folder (a prepared dataset: run nwt_prep)")
+    if not (d/'manifest.csv').is_file(): raise PrepError(f"{d}: not a prepared dataset (no manifest.csv: run nwt_prep)")
+    with open(d/'manifest.csv', newline='', encoding='utf-8') as f: rows = list(csv.DictReader(f))
+    if not rows: raise PrepError(f"{d/'manifest.csv'}: no clips (were all sources rejected? see prep_report.txt)")
     for r in rows: r['frames'], r['episode_id'], r['seconds'], r['t0'] = int(r['frames']), int(r['episode_id']), float(r['seconds']), float(r['t0'])
     return rows
 
@@ -392,10 +569,13 @@ def prep_metrics(st: dict) -> dict:
 @call_parse
 def nwt_prep(raw: str = 'data/raw',            # folder of footage (and optional .truth.json sidecars)
              out: str = 'data/prepared',       # output folder (replaced atomically)
-             profile: str = None,              # params profile (cpu, paper, smoke)
+             profile: str = None,              # params profile (cpu, gpu, paper, smoke)
              workers: int = None):             # parallel processes
-    "Prepare footage as in the paper's Appendix D: clips, masks, 30 fps frames at model size, 24 kHz log-mel."
-    st = prepare_dataset(raw, out, load_params(profile=profile).prep, workers)
+    "Prepare footage as in the paper's Appendix D: clips, masks, 30 fps frames at model size, 24 kHz log-mel. Bad files are listed and skipped; no usable footage at all ends with one line on stderr and exit status 1."
+    try: st = prepare_dataset(raw, out, load_params(profile=profile).prep, workers)
+    except (PrepError, ValueError, OSError) as e:
+        for b in getattr(e, 'bad_inputs', []): print(b, file=sys.stderr)
+        print(f"{Path(sys.argv[0]).name}: {e}", file=sys.stderr); sys.exit(1)
     for e in st['bad_inputs']: print(e)
     print(f"{st['episodes']} episodes -> {st['clips_kept']} clips kept, {st['clips_dropped']} dropped {st['dropped_by_reason']}; "
           f"{st['footage_s_per_wall_s']} s of footage per s -> {out}")

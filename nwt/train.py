@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_train.ipynb #7cd9dec6
 from __future__ import annotations
-import hashlib, os, resource, time
+import hashlib, os, pickle, resource, shutil, sys, time
 from pathlib import Path
 import numpy as np
 import torch
@@ -14,8 +14,10 @@ from tqdm.auto import tqdm
 from .config import atomic_path
 
 # %% auto #0
-__all__ = ['Dist', 'setup_distributed', 'all_true', 'step_seed', 'rng_state', 'set_rng_state', 'save_checkpoint',
-           'load_checkpoint', 'weights_digest', 'TrainingDiverged', 'Task', 'live_logger', 'peak_memory_mb', 'fit']
+__all__ = ['RUN_KEYS', 'Dist', 'setup_distributed', 'all_true', 'step_seed', 'rng_state', 'set_rng_state', 'WriteFailed',
+           'save_torch', 'save_checkpoint', 'UnsafeCheckpoint', 'load_checkpoint', 'weights_digest', 'TrainingDiverged',
+           'ResumeMismatch', 'training_knobs', 'config_diff', 'resume_mismatch', 'run_cli', 'Task', 'live_logger',
+           'peak_memory_mb', 'fit']
 
 # %% ../nbs/05_train.ipynb #18df7027
 class Dist:
@@ -53,26 +55,70 @@ def step_seed(seed: int, step: int, rank: int = 0) -> int:
 
 # %% ../nbs/05_train.ipynb #c2aca1de
 def rng_state() -> dict:
-    "Python-independent RNG states: torch (CPU and CUDA) and numpy's global generator."
+    "Python-independent RNG states: torch (CPU and CUDA) and numpy's global generator, as tensors and numbers (so checkpoints load weights-only)."
+    kind, keys, pos, has_gauss, gauss = np.random.get_state()
     return dict(torch=torch.get_rng_state(), cuda=torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-                numpy=np.random.get_state())
+                numpy=dict(kind=kind, keys=torch.from_numpy(keys.astype(np.int64)), pos=int(pos), has_gauss=int(has_gauss),
+                           gauss=float(gauss)))
 
 def set_rng_state(s: dict):
-    "Restore what `rng_state` saved."
-    torch.set_rng_state(s['torch']); np.random.set_state(s['numpy'])
+    "Restore what `rng_state` saved (or the `np.random.get_state()` tuple that older checkpoints hold)."
+    n = s['numpy']
+    if isinstance(n, dict): n = (n['kind'], n['keys'].numpy().astype(np.uint32), n['pos'], n['has_gauss'], n['gauss'])
+    torch.set_rng_state(s['torch']); np.random.set_state(tuple(n))
     if s.get('cuda') and torch.cuda.is_available(): torch.cuda.set_rng_state_all(s['cuda'])
 
+class WriteFailed(OSError):
+    "An output that could not be written (disk full, read-only folder); the file it would have replaced is intact."
+
+def save_torch(path, obj) -> Path:
+    "`torch.save` `obj` to `path` atomically; if the write fails (disk full, read-only folder): a one-line `WriteFailed`, the previous file intact and no temporary file left."
+    path = Path(path)
+    try:
+        with atomic_path(path) as tmp: torch.save(obj, tmp)
+    except (OSError, RuntimeError) as e:       # torch's zip writer reports a failed write as a RuntimeError
+        why = e.strerror if isinstance(e, OSError) and e.strerror else (str(e).strip().splitlines() or [type(e).__name__])[-1][:100]
+        try: free = f", {shutil.disk_usage(path.parent).free / 2**20:.0f} MiB free there"
+        except OSError: free = ''
+        raise WriteFailed(f"{path}: could not write it ({why}{free}); the previous {path.name}, if any, is intact") from None
+    return path
+
 def save_checkpoint(path, **state) -> Path:
-    "`torch.save` `state` to `path` atomically."
-    with atomic_path(path) as tmp: torch.save(state, tmp)
-    return Path(path)
+    "`torch.save` `state` to `path` atomically (`save_torch`)."
+    return save_torch(path, state)
+
+class UnsafeCheckpoint(RuntimeError):
+    "A checkpoint or model file that holds more than tensors and plain data (unpickling it could run code)."
+
+# The numpy RandomState tuple that checkpoints held before their RNG state became tensors: what unpickling it needs.
+_OLD_RNG = [np._core.multiarray._reconstruct, np.ndarray, np.dtype, np.dtypes.UInt32DType]
+_OLD_RNG_NAMES = {'numpy._core.multiarray._reconstruct', 'numpy.ndarray', 'numpy.dtype', 'numpy.dtypes.UInt32DType'}
+
+def _imports_of(path) -> list:
+    "The globals (other than torch's weights-only allowlist) that unpickling `path` would import; read, not run."
+    try: return list(torch.serialization.get_unsafe_globals_in_checkpoint(path))
+    except Exception: return []
 
 def load_checkpoint(path) -> dict:
-    "Load a checkpoint written by `save_checkpoint`; a one-line error if it is missing or unreadable."
+    "Load a checkpoint or model file written by `save_checkpoint` or `fit` with `torch.load(weights_only=True)`: tensors and plain data only, so a file that would run code on loading is refused; a one-line error if it is missing, unsafe or unreadable."
     path = Path(path)
     if not path.is_file(): raise FileNotFoundError(f"{path}: no checkpoint here")
-    try: return torch.load(path, map_location='cpu', weights_only=False)
-    except Exception as e: raise RuntimeError(f"{path}: not a readable checkpoint ({type(e).__name__}: {str(e)[:80]})") from None
+    try:
+        try: return torch.load(path, map_location='cpu', weights_only=True)
+        except pickle.UnpicklingError:
+            found = set(_imports_of(path))
+            if not found or not found <= _OLD_RNG_NAMES: raise
+            with torch.serialization.safe_globals(_OLD_RNG):     # an older checkpoint: numpy's RNG tuple, nothing else
+                return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError as e:
+        found = [g for g in _imports_of(path) if g not in _OLD_RNG_NAMES] or [
+            l.strip() for l in str(e).splitlines() if 'GLOBAL' in l][:1]
+        if found:
+            raise UnsafeCheckpoint(f"{path}: refused: it holds Python objects, not only weights (loading it would import "
+                                   f"{', '.join(found[:3])[:120]}); nwt loads checkpoints weights-only") from None
+        why = next((l.strip() for l in str(e).splitlines() if l.startswith('Unsupported')), 'not a pickle')
+        raise RuntimeError(f"{path}: not a readable checkpoint (UnpicklingError: {why[:80]})") from None
+    except Exception as e: raise RuntimeError(f"{path}: not a readable checkpoint ({type(e).__name__}: {' '.join(str(e).split())[:80]})") from None
 
 def weights_digest(*modules) -> str:
     "SHA-1 of the parameters of `modules`, to compare processes or runs."
@@ -84,6 +130,43 @@ def weights_digest(*modules) -> str:
 # %% ../nbs/05_train.ipynb #360deb0d
 class TrainingDiverged(RuntimeError):
     "Raised after too many consecutive non-finite steps."
+
+class ResumeMismatch(ValueError):
+    "A checkpoint made with another configuration than the run that tries to resume from it."
+
+# Keys of a params group that a resumed run may change: run lengths, checkpoint and log intervals, evaluation and benchmark sizes.
+RUN_KEYS = ('steps', 'steps_far', 'steps_mar', 'ckpt_every', 'log_every', 'max_bad_steps', 'val_clips', 'workers',
+            'bench_far_frames', 'bench_mar_frames')
+
+def training_knobs(group: dict | None) -> dict | None:
+    "A params group (as a dict) without its `RUN_KEYS`: what a resumed run must share with the checkpoint."
+    return None if group is None else {k: v for k, v in group.items() if k not in RUN_KEYS}
+
+def _plain(v):
+    return [_plain(x) for x in v] if isinstance(v, (list, tuple)) else v
+
+def config_diff(saved, current, prefix: str = '') -> list:
+    "Where `current` differs from `saved`: [(dotted key, saved value, current value)], nested dicts key by key, tuples equal to lists."
+    out = []
+    for k, v in current.items():
+        key, old = f'{prefix}{k}', saved.get(k, '<missing>') if isinstance(saved, dict) else '<missing>'
+        if isinstance(v, dict) and isinstance(old, dict): out += config_diff(old, v, key + '.')
+        elif _plain(old) != _plain(v): out.append((key, old, v))
+    return out
+
+def resume_mismatch(path, diffs: list) -> str:
+    "One line: `path` was made with the first of `diffs` (its value there and in this run), and which other keys differ."
+    short = lambda v: (r if len(r := repr(_plain(v))) <= 60 else r[:57] + '...')
+    (k, old, new), more = diffs[0], [d[0] for d in diffs[1:]]
+    also = f" (also {', '.join(more[:3])}{f' and {len(more) - 3} more' if len(more) > 3 else ''})" if more else ''
+    return (f"{path}: made with {k}={short(old)} but this run has {short(new)}{also}; "
+            f"resume with the checkpoint's configuration, or start afresh without resume")
+
+def run_cli(fn, *args, **kwargs):
+    "Run a command's body `fn`; the failures a user can cause (bad paths, datasets, checkpoints, configs, a diverged run, a full disk) end as one line on stderr and exit status 1, not a traceback."
+    try: return fn(*args, **kwargs)
+    except (OSError, RuntimeError, ValueError) as e:
+        print(f"{Path(sys.argv[0]).name}: {' '.join(str(e).split())}", file=sys.stderr); sys.exit(1)
 
 class Task:
     "What one model brings to `fit`: its modules and optimizers, the batch of a step, its losses and its update."
@@ -112,6 +195,9 @@ class Task:
     def meta(self) -> dict:
         "Configs saved in every checkpoint."
         return {}
+    def resume_config(self, meta: dict) -> dict:
+        "The part of a `meta()` (this run's, or a checkpoint's) that a resumed run must share: by default all of it but `params` and `info` (run settings, data facts)."
+        return {k: v for k, v in meta.items() if k not in ('params', 'info')}
     def export(self) -> dict:
         "What the final `model.pt` holds (besides `step` and `summary`)."
         return dict(model=self.modules['model'].state_dict(), **self.meta())
@@ -142,8 +228,14 @@ def fit(task: Task, steps: int, out=None, d: Dist | None = None, *, seed: int = 
     d = d or Dist(); out = Path(out) if out is not None else None
     ckpt = out/'checkpoint.pt' if out is not None else None
     start, history = 0, dict(bad_steps=0, train_seconds=0.0)
+    if d.main and out is not None and out.is_dir():     # temporaries of a run killed while writing (never read)
+        for t in [*out.glob('.checkpoint.pt.*'), *out.glob('.model.pt.*')]:
+            try: t.unlink()
+            except OSError: pass        # a read-only folder: the first checkpoint will say so
     if resume and ckpt is not None and ckpt.exists():
         ck = load_checkpoint(ckpt)
+        diffs = config_diff(task.resume_config(ck), task.resume_config(task.meta()))
+        if diffs: raise ResumeMismatch(resume_mismatch(ckpt, diffs))
         for k, m in task.modules.items(): m.load_state_dict(ck[k])
         for k, o in task.optimizers.items(): o.load_state_dict(ck[k])
         task.load_state(ck.get('task_state', {}))
@@ -192,5 +284,5 @@ def fit(task: Task, steps: int, out=None, d: Dist | None = None, *, seed: int = 
                    weights=weights_digest(*task.modules.values()))
     if task.frames_per_step: summary['train_frames_per_s'] = round(steps * task.frames_per_step * d.world / secs, 2)
     if d.main and out is not None:
-        with atomic_path(out/'model.pt') as tmp: torch.save(dict(**task.export(), step=steps, summary=summary), tmp)
+        save_torch(out/'model.pt', dict(**task.export(), step=steps, summary=summary))
     return summary

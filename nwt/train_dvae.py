@@ -19,8 +19,8 @@ from fastcore.script import call_parse
 from tqdm.auto import tqdm
 from torchmetrics.functional.image import structural_similarity_index_measure, peak_signal_noise_ratio
 from .config import Params, TrainDVAEParams, load_params, atomic_path, save_json
-from .train import (Dist, Task, fit, setup_distributed, load_checkpoint, save_checkpoint, weights_digest,
-                       TrainingDiverged)
+from .train import (Dist, Task, fit, setup_distributed, run_cli, load_checkpoint, save_checkpoint, weights_digest,
+                       TrainingDiverged, training_knobs)
 from .memcodes import beta_norm
 from .dvae import DVAE, DVAEConfig, dvae_config, count_params, param_counts, to_channels_last
 from .critics import make_critics, critic_view, critic_terms, generator_terms, kl_weight
@@ -151,6 +151,11 @@ class DVAETask(Task):
     def load_state(self, s: dict):
         if self.ema is not None: self.ema.load_state_dict(s['ema'])
     def meta(self): return dict(dvae_config=asdict(self.cfg), params=asdict(self.p), grid=self.grid)
+    def resume_config(self, meta: dict) -> dict:
+        "What a resumed run must share with its checkpoint: the generator's config, the grid, the critics' scale and the training knobs but `RUN_KEYS`."
+        params = meta.get('params') or {}
+        return dict(dvae_config=meta.get('dvae_config'), grid=meta.get('grid'),
+                    critic_scale=(params.get('dvae') or {}).get('critic_scale'), train_dvae=training_knobs(params.get('train_dvae')))
     def export(self):
         weights = (self.ema.module if self.ema is not None else self.model).state_dict()
         return dict(model=weights, dvae_config=asdict(self.cfg), grid=self.grid, ema=self.tp.ema)
@@ -173,12 +178,12 @@ def train_dvae(prepared, out, grid: str = 'mem16', params: Params | None = None,
 def nwt_train_dvae(grid: str = 'mem16',              # latent grid: mem16 or mem8
                    prepared: str = 'data/prepared',  # prepared dataset (nwt_prep)
                    out: str = None,                  # output folder (default: models/dvae_<grid>)
-                   profile: str = None,              # params profile: cpu, paper, smoke
+                   profile: str = None,              # params profile: cpu, gpu, paper, smoke
                    steps: int = None,                # training steps (default: train_dvae.steps)
                    resume: bool = False,             # continue from out/checkpoint.pt
                    log_dir: str = None):             # dvclive folder for the curves
     "Train dVAE-Adv (one process, or many under torchrun)."
-    s = train_dvae(prepared, out or f'models/dvae_{grid}', grid, load_params(profile=profile), steps, resume, log_dir)
+    s = run_cli(lambda: train_dvae(prepared, out or f'models/dvae_{grid}', grid, load_params(profile=profile), steps, resume, log_dir))   # bad input: one line, exit 1
     d = setup_distributed()
     print(f"rank {d.rank}/{d.world}: {s['steps']} steps, weights {s['weights']}, {s['train_frames_per_s']} frames/s", flush=True)
     if d.enabled: dist.destroy_process_group()

@@ -22,7 +22,7 @@ from .codec import encode_video
 from .prep import to_video_tensor
 from .far import FAR, FARConfig, far_generate, count_params
 from .mar import MAR, MARConfig, mar_generate
-from .train import Dist, Task, fit, setup_distributed, save_checkpoint, load_checkpoint, weights_digest, TrainingDiverged
+from .train import Dist, Task, fit, setup_distributed, run_cli, save_checkpoint, load_checkpoint, weights_digest, TrainingDiverged, training_knobs
 from .train_dvae import load_dvae
 
 # %% auto #0
@@ -177,6 +177,12 @@ class PriorTask(Task):
         opt = self.optimizers['opt']; opt.zero_grad(set_to_none=True); losses['loss'].backward(); opt.step()
 
     def meta(self): return dict(kind=self.kind, prior_config=asdict(self.model.cfg), params=asdict(self.P), info=self.data_info)
+    def resume_config(self, meta: dict) -> dict:
+        "What a resumed run must share with its checkpoint: the kind, the prior's config, the training knobs but `RUN_KEYS` (and the other kind's), and which dVAE-Adv's Memcodes it learns, in which layout."
+        params, info, other = meta.get('params') or {}, meta.get('info') or {}, 'mar' if self.kind == 'far' else 'far'
+        knobs = {k: v for k, v in (training_knobs(params.get('prior')) or {}).items() if not k.startswith(other + '_')}
+        return dict(kind=meta.get('kind'), prior_config=meta.get('prior_config'), prior=knobs,
+                    codes={k: info.get(k) for k in ('model', 'grid', 'heads', 'codebook_size')})
     def export(self): return dict(model=self.model.state_dict(), kind=self.kind, prior_config=asdict(self.model.cfg), info=self.data_info)
     def info(self): return dict(kind=self.kind, parameters=count_params(self.model))
     def postfix(self, last): return dict(ce=f"{last['ce']:.3f}", acc=f"{last['accuracy']:.3f}")
@@ -197,12 +203,12 @@ def nwt_train_prior(kind: str = 'far',                 # far or mar
                     prepared: str = 'data/prepared',    # prepared dataset (nwt_prep)
                     encoded: str = 'data/encoded',      # Memcode targets (stage encode)
                     out: str = None,                    # output folder (default: models/<kind>)
-                    profile: str = None,                # params profile: cpu, paper, smoke
+                    profile: str = None,                # params profile: cpu, gpu, paper, smoke
                     steps: int = None,                  # training steps (default: prior.steps_<kind>)
                     resume: bool = False,               # continue from out/checkpoint.pt
                     log_dir: str = None):               # dvclive folder for the curves
     "Train a FAR or MAR prior (one process, or many under torchrun)."
-    s = train_prior(kind, prepared, encoded, out or f'models/{kind}', load_params(profile=profile), steps, resume, log_dir)
+    s = run_cli(lambda: train_prior(kind, prepared, encoded, out or f'models/{kind}', load_params(profile=profile), steps, resume, log_dir))   # bad input: one line, exit 1
     d = setup_distributed()
     print(f"rank {d.rank}/{d.world}: {s['steps']} steps, weights {s['weights']}", flush=True)
     if d.enabled: torch.distributed.destroy_process_group()
