@@ -245,7 +245,7 @@ class CompressionParams:
 
 @dataclass
 class Params:
-    "Every knob of the project, resolved for one `profile` (cpu, paper or smoke)."
+    "Every knob of the project, resolved for one `profile` (cpu, gpu, paper or smoke)."
     profile: str = 'cpu'
     seed: int = 0
     memcodes: MemcodeParams = field(default_factory=MemcodeParams)
@@ -261,7 +261,7 @@ class Params:
     compression: CompressionParams = field(default_factory=CompressionParams)
 
 # %% ../nbs/00_config.ipynb #79e3ca5b
-PROFILES = ('cpu', 'paper', 'smoke')
+PROFILES = ('cpu', 'gpu', 'paper', 'smoke')
 
 def deep_merge(base: dict, over: dict) -> dict:
     "A copy of `base` with `over` merged in, recursively for nested dicts."
@@ -397,7 +397,7 @@ class StageTimer:
 
 # %% ../nbs/00_config.ipynb #d7bb5190
 @call_parse
-def nwt_params(profile: str = None,  # cpu, paper or smoke (default: $NWT_PROFILE or params.yaml's)
+def nwt_params(profile: str = None,  # cpu, gpu, paper or smoke (default: $NWT_PROFILE or params.yaml's)
                path: str = None):     # params file (default: the project's params.yaml)
     "Print the resolved parameters of a profile as YAML."
     print(yaml.safe_dump(asdict(load_params(path, profile)), sort_keys=False), end='')

@@ -486,7 +486,7 @@ def synth_corpus(p: SynthParams, out_dir, workers: int | None = None, progress: 
 
 @call_parse
 def nwt_synth(out: str = 'data/raw',      # folder for the episodes
-              profile: str = None,        # params profile (cpu, paper, smoke); default: params.yaml's
+              profile: str = None,        # params profile (cpu, gpu, paper, smoke); default: params.yaml's
               episodes: int = None,       # override the number of episodes
               seconds: float = None,      # override the length of each episode
               workers: int = None):       # parallel processes
