@@ -7,6 +7,19 @@ and evaluated on the validation split beside the `cpu` profile's committed numbe
 
 Everything lands in OUT (small files only: JSON, a Markdown table, a CSV training curve; no model weights). The
 files are then copied into metrics/ by hand and committed with the note of the run that made them.
+
+On this workplace's lent GPU machines (no network; the tree that travels is at most 64 MiB) the run needs, in
+folders that .git/info/exclude ignores and the device call carries (`carry: [".whl", ".devdata"]`):
+- .whl/: fastcore and constriction wheels for CPython 3.12 (`pip download --no-deps --only-binary=:all:
+  --python-version 3.12 --platform manylinux2014_x86_64 -d .whl fastcore==1.12.47 constriction==0.5.0`);
+- .devdata/stubs/librosa.py and imageio_ffmpeg.py: modules whose attributes raise ImportError (nothing the check runs
+  calls them; the real packages are large or carry an ffmpeg binary);
+- .devdata/prepared.tar.xz: data/prepared with its 12 validation clips and 73 of its 169 training clips (6 per
+  episode, round robin): 47 MB with `xz -9` (all of it would be ~90 MB).
+and the command (one call, timeout_s 590):
+    python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl &&
+    export PYTHONPATH=/tmp/site:$PWD/.devdata/stubs:$PWD PYTHONUNBUFFERED=1 && tar -xJf .devdata/prepared.tar.xz -C /tmp &&
+    timeout 555 python3 tools/gpu_check.py $OUT --bench-budget 270 --train-budget 140 --prepared /tmp/prepared
 """
 import argparse, csv, json, sys, time, traceback
 from dataclasses import replace
