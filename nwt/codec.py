@@ -134,10 +134,14 @@ def rle_decode(data: bytes, shape: tuple, codebook_size: int, run_bits: int) -> 
     return np.repeat(values, runs[:n]).reshape(-1, T).T.reshape(shape)
 
 # %% ../nbs/40_codec.ipynb #c96e9559
+def _context_problem(codebook_size: int, heads: int, limit: int) -> str | None:
+    "Why the adaptive count table for `heads` heads of `codebook_size` codes is too large (over `limit` entries), or None."
+    n = heads * (codebook_size + 1) ** 2 * codebook_size
+    return f"the adaptive table for {heads} heads of {codebook_size} codes would have {n:,} entries, more than {limit:,}" if n > limit else None
+
 def _entropy_contexts(codebook_size: int, heads: int) -> np.ndarray:
     "Adaptive counts: (heads, previous-frame value or N, previous-head value or N, value), all ones; CodecError beyond `LIMITS.contexts` entries."
-    n = heads * (codebook_size + 1) ** 2 * codebook_size
-    if n > LIMITS.contexts: raise CodecError(f"the adaptive table for {heads} heads of {codebook_size} codes would have {n:,} entries, more than {LIMITS.contexts:,}")
+    if why := _context_problem(codebook_size, heads, LIMITS.contexts): raise CodecError(why)
     return np.ones((heads, codebook_size + 1, codebook_size + 1, codebook_size), np.int64)
 
 def _code_frames(codes_or_shape, codebook_size: int, step):
@@ -223,8 +227,7 @@ def check_header(h: NwtcHeader, source='<bytes>', limits: NwtcLimits = LIMITS, p
         need(packed_bits(h.heads, h.codebook_size) <= 64, f"{h.codebook_size}^{h.heads} does not fit the 64 bits a raw Memcode may take")
     if h.mode == 'entropy':
         need(h.frames * h.heads <= L.coder_steps, f"{h.frames:,} frames of {h.heads} heads take {h.frames * h.heads:,} range-coder steps, more than {L.coder_steps:,}")
-        n = h.heads * (h.codebook_size + 1) ** 2 * h.codebook_size
-        need(n <= L.contexts, f"the adaptive table for {h.heads} heads of {h.codebook_size} codes would have {n:,} entries, more than {L.contexts:,}")
+        why = _context_problem(h.codebook_size, h.heads, L.contexts); need(why is None, why)
     if not payload: return h
     if h.mode == 'rle': need(1 <= h.param <= L.run_bits, f"run length of {h.param} bits out of range (1 to {L.run_bits})")
     else: need(h.param == 0, f"mode parameter {h.param} in {h.mode} mode (must be 0)")
@@ -283,9 +286,12 @@ def read_header(data: bytes, source='<bytes>', limits: NwtcLimits = LIMITS) -> N
 def from_nwtc(data: bytes, source='<bytes>', limits: NwtcLimits = LIMITS) -> tuple[NwtcHeader, np.ndarray]:
     "(header, Memcodes) from .nwtc bytes; every inconsistency is a one-line CodecError naming `source`, found before any decoding."
     h = read_header(data, source, limits)
-    try: codes = decode_payload(bytes(data[HEADER.size:]), h)
+    return h, _decode(data, h, source)
+
+def _decode(data: bytes, h: NwtcHeader, source) -> np.ndarray:
+    "The Memcodes of whole .nwtc `data` whose header `h` `read_header` has checked; a payload error as one line naming `source`."
+    try: return decode_payload(bytes(data[HEADER.size:]), h)
     except CodecError as e: raise CodecError(f"{source}: {e}") from None
-    return h, codes
 
 def read_nwtc(path, limits: NwtcLimits = LIMITS) -> bytes:
     "The bytes of .nwtc file `path`, read whole only once its header and length check out."
@@ -383,7 +389,7 @@ def decompress(src, dst, model=None, models_dir='models', crf: int = 18, chunk: 
         net = load_dvae(found[0])
     else: net = model if isinstance(model, DVAE) else load_dvae(resolve_model(model, models_dir))
     check_model(h, net, src)
-    h, codes = from_nwtc(data, src)
+    codes = _decode(data, h, src)
     Path(dst).parent.mkdir(parents=True, exist_ok=True)
     w = VideoWriter(dst, net.cfg.width, net.cfg.height, f'{h.fps[0]}/{h.fps[1]}', crf=crf)
     try:

@@ -37,6 +37,19 @@ def ffmpeg_reason(stderr, limit: int = 160) -> str:
     lines = [l for l in lines if l and not l.startswith(('At least one output file', 'Error opening input file'))]
     return lines[0][:limit] if lines else 'no message from ffmpeg'
 
+@contextlib.contextmanager
+def _ffmpeg_pipe(cmd, text: bool = False):
+    "Run ffmpeg `cmd` with its output read as it comes (memory bounded) and its messages kept in a temporary file; yields (proc, failed): `failed()` waits for ffmpeg and returns its one-line reason if it failed, else None. A process still running on exit is killed."
+    with tempfile.TemporaryFile() as errf:
+        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf, text=text)
+        def failed():
+            if not proc.wait(): return None
+            errf.seek(0); return ffmpeg_reason(errf.read())
+        try: yield proc, failed
+        finally:
+            if proc.poll() is None: proc.kill()
+            proc.stdout.close(); proc.wait()
+
 def _arg(path) -> str:
     "A path as ffmpeg must get it: absolute, so that a name like `a:b.mp4` is not taken for a protocol."
     return os.path.abspath(path)
@@ -129,8 +142,7 @@ def video_packets(path) -> dict:
     "A file's video packets, from ffmpeg's framecrc muxer (no decoding; read line by line): their number, their span in seconds (first frame's start to the last one's end), and the smallest and largest step between frame starts (None where timestamps are missing)."
     cmd = [ffmpeg_exe(), '-v', 'error', '-i', _arg(path), '-map', '0:V:0', '-c', 'copy', '-f', 'framecrc', '-']
     tb, pts, ok, t_max, d_max = Fraction(1), array('q'), True, None, 0
-    with tempfile.TemporaryFile() as errf:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf, text=True)
+    with _ffmpeg_pipe(cmd, text=True) as (proc, failed):
         for line in proc.stdout:
             if line.startswith('#tb 0:'): tb = Fraction(line.split(':', 1)[1].strip())
             elif line.strip() and not line.startswith('#'):
@@ -139,7 +151,7 @@ def video_packets(path) -> dict:
                 except ValueError: ok = False; pts.append(0); continue     # NOPTS: timing from the frame count alone
                 pts.append(t)
                 if t_max is None or t > t_max: t_max, d_max = t, d
-        if proc.wait(): errf.seek(0); raise PrepError(f"{path}: cannot read its video packets ({ffmpeg_reason(errf.read())})")
+        if why := failed(): raise PrepError(f"{path}: cannot read its video packets ({why})")
     n = len(pts)
     if not ok or n == 0: return dict(frames=n, span=None, step_min=None, step_max=None)
     t = np.sort(np.frombuffer(pts, np.int64)); steps = np.diff(t) * float(tb)
@@ -182,21 +194,16 @@ def iter_frames(path, offset: float, duration: float, crop=None, fps: int = 30):
     if crop: w, h = crop[2], crop[3]
     else: info = probe(path, require_audio=False); w, h = info['width'], info['height']
     want, size, k, last = int(round(duration * fps)), w * h * 3, 0, None
-    with tempfile.TemporaryFile() as errf:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errf)
-        try:
-            while k < want:
-                buf = proc.stdout.read(size)
-                if len(buf) < size: break
-                last = np.frombuffer(buf, np.uint8).reshape(h, w, 3); k += 1
-                yield last
-            if k < want:
-                if proc.wait(): errf.seek(0); raise PrepError(f"{path}: decoding failed ({ffmpeg_reason(errf.read())})")
-                if last is None: raise PrepError(f"{path}: no frames decoded")
-                for _ in range(want - k): yield last       # the fps filter may end a frame short
-        finally:
-            if proc.poll() is None: proc.kill()
-            proc.stdout.close(); proc.wait()
+    with _ffmpeg_pipe(cmd) as (proc, failed):
+        while k < want:
+            buf = proc.stdout.read(size)
+            if len(buf) < size: break
+            last = np.frombuffer(buf, np.uint8).reshape(h, w, 3); k += 1
+            yield last
+        if k < want:
+            if why := failed(): raise PrepError(f"{path}: decoding failed ({why})")
+            if last is None: raise PrepError(f"{path}: no frames decoded")
+            for _ in range(want - k): yield last       # the fps filter may end a frame short
 
 def read_frames(path, offset: float, duration: float, crop=None, fps: int = 30):
     "Decode [offset, offset+duration) of a video as RGB uint8 (T, H, W, 3), cropped (x, y, w, h) and resampled to `fps` (all in memory: `iter_frames` streams)."
@@ -249,14 +256,9 @@ def load_audio(path, sample_rate: int = 24000, offset: float = 0.0, duration: fl
 
 def iter_audio(path, sample_rate: int = 24000, offset: float = 0.0, duration: float | None = None, block: int = 240000):
     "`load_audio` in blocks of `block` samples (the last one shorter), so that memory does not grow with the duration."
-    with tempfile.TemporaryFile() as errf:
-        proc = subprocess.Popen(_audio_cmd(path, sample_rate, offset, duration), stdout=subprocess.PIPE, stderr=errf)
-        try:
-            while b := proc.stdout.read(4 * block): yield np.frombuffer(b[: len(b) // 4 * 4], np.float32)
-            if proc.wait(): errf.seek(0); raise PrepError(f"{path}: audio decoding failed ({ffmpeg_reason(errf.read())})")
-        finally:
-            if proc.poll() is None: proc.kill()
-            proc.stdout.close(); proc.wait()
+    with _ffmpeg_pipe(_audio_cmd(path, sample_rate, offset, duration)) as (proc, failed):
+        while b := proc.stdout.read(4 * block): yield np.frombuffer(b[: len(b) // 4 * 4], np.float32)
+        if why := failed(): raise PrepError(f"{path}: audio decoding failed ({why})")
 
 def log_mel(audio: np.ndarray, p: PrepParams, center: bool = True) -> np.ndarray:
     "Log-mel spectrogram per Table 7: (frames, n_mels) float32, natural log of power clamped at 1e-5 (`center=False`: no padding, frame k starts at sample k*hop)."
