@@ -6,7 +6,7 @@ SHELL  := /bin/bash
 PYTHON ?= python3
 VENV   ?= .venv
 TORCH  ?= torch==2.13.0
-APT_PACKAGES ?= espeak-ng libespeak-ng1
+APT_PACKAGES ?= espeak-ng libespeak-ng1 chromium
 BIN    := $(VENV)/bin
 # the install reruns when what it installs from changes (by content: nbdev_export rewrites pyproject.toml)
 REQ_HASH := $(shell cat settings.ini setup.py pyproject.toml 2>/dev/null | sha1sum | cut -c1-12)

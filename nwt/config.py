@@ -12,9 +12,9 @@ from fastcore.script import call_parse
 
 # %% auto #0
 __all__ = ['PROFILES', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params', 'SynthParams', 'PrepParams', 'DVAEParams',
-           'TrainDVAEParams', 'MnistParams', 'PriorParams', 'EvaluateParams', 'SamplesParams', 'CompressionParams',
-           'Params', 'deep_merge', 'load_params', 'stage_params', 'check_stage_params', 'atomic_path', 'save_json',
-           'StageOutputs', 'stage_outputs', 'StageTimer', 'nwt_params']
+           'TrainDVAEParams', 'MnistParams', 'PriorParams', 'EvaluateParams', 'SamplesParams', 'MosParams',
+           'CompressionParams', 'Params', 'deep_merge', 'load_params', 'stage_params', 'check_stage_params',
+           'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer', 'nwt_params']
 
 # %% ../nbs/00_config.ipynb #e83e0176
 class ConfigError(ValueError):
@@ -231,6 +231,23 @@ class SamplesParams:
     seed: int = 0
 
 @dataclass
+class MosParams:
+    "Table 1's human study (Appendix E): the study package (stage `mos_study`) and the CrowdMOS aggregation (stage `mos`)."
+    split: str = 'test'
+    clips: int = 0                 # 0: every clip of the split
+    seconds: float = 4.0
+    systems: list = field(default_factory=lambda: ['ground_truth', 'far_samp', 'far_cond', 'mar_samp', 'mar_cond'])
+    per_hit: int = 10              # rated videos per HIT (+ 1 trap + 1 gold)
+    setup_shifts: list = field(default_factory=lambda: [[0.0, 0.5], [0.0, 0.3], [0.1, 0.7]])
+    setup_noise: float = 40.0
+    training_clips: int = 6
+    trap_voice: str = 'en-us+f3'
+    temperature: float = 1.0
+    gold_max: int = 3
+    min_r: float = 0.0
+    seed: int = 0
+
+@dataclass
 class CompressionParams:
     "Table 2: Memcodes against ffmpeg's codecs on held-out clips (stage `compression`)."
     split: str = 'test'
@@ -259,6 +276,7 @@ class Params:
     evaluate: EvaluateParams = field(default_factory=EvaluateParams)
     samples: SamplesParams = field(default_factory=SamplesParams)
     compression: CompressionParams = field(default_factory=CompressionParams)
+    mos: MosParams = field(default_factory=MosParams)
 
 # %% ../nbs/00_config.ipynb #79e3ca5b
 PROFILES = ('cpu', 'gpu', 'paper', 'smoke')
