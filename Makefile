@@ -27,7 +27,7 @@ $(STAMP):
 	@: > $(PIPLOG)
 	@$(BIN)/python -m pip install -q --upgrade pip $(PIPQ)
 	@$(BIN)/python -m pip install -q "$(TORCH)" $(PIPQ)
-	@$(BIN)/python -m pip install -q -e ".[dev]" $(PIPQ)
+	@$(BIN)/python -m pip install -q -e ".[dev,demo]" $(PIPQ)
 	@$(BIN)/python -m pip check
 	@rm -f $(VENV)/.nwt-installed-*; touch $@
 

@@ -4,13 +4,13 @@
 
 # %% ../nbs/30_generate.ipynb #6207098e
 from __future__ import annotations
-import sys, tempfile, time
+import re, sys, tempfile, time, unicodedata
 from pathlib import Path
 import numpy as np
 import torch
 from .config import load_params, PrepParams
 from .prep import load_audio, aligned_audio_features, PrepError, to_video_tensor
-from .synth import VideoWriter, write_wav
+from .synth import VideoWriter, write_wav, Espeak
 from .dvae import DVAE
 from .train import weights_digest
 from .train_dvae import load_dvae
@@ -18,7 +18,7 @@ from .train_prior import load_prior, generate_codes
 from .codec import decode_video, encode_video, to_frames, load_video
 
 # %% auto #0
-__all__ = ['GenerateError', 'read_speech', 'find_models', 'style_latent', 'generate', 'nwt_generate']
+__all__ = ['VOICE_SCRIPTS', 'GenerateError', 'read_speech', 'speak', 'find_models', 'style_latent', 'generate', 'nwt_generate']
 
 # %% ../nbs/30_generate.ipynb #9ca77293
 class GenerateError(ValueError):
@@ -35,6 +35,34 @@ def read_speech(path, p: PrepParams) -> np.ndarray:
     if int(round(len(audio) / p.sample_rate * p.fps)) < 1:
         raise GenerateError(f"{path}: {1000 * len(audio) / p.sample_rate:.0f} ms of audio is shorter than one video frame ({1000 / p.fps:.1f} ms)")
     return audio
+
+# %% ../nbs/30_generate.ipynb #6d3528ff
+VOICE_SCRIPTS = {**{k: {'LATIN'} for k in 'af an az bs ca cs cy da de en eo es et eu fi fr ga gd hr ht hu ia id io is it la lb lt lv mi mt nl no pl pt ro sk sl sq sv sw tn tr vi'.split()},
+                 **{k: {'CYRILLIC'} for k in 'ba be bg cv kk ky mk ru sr tt uk'.split()}, 'el': {'GREEK'}, 'grc': {'GREEK'},
+                 **{k: {'ARABIC'} for k in 'ar fa ur sd'.split()}, **{k: {'DEVANAGARI'} for k in 'hi mr ne kok'.split()},
+                 'he': {'HEBREW'}, 'ka': {'GEORGIAN'}, 'hy': {'ARMENIAN'}, 'ko': {'HANGUL'}, 'cmn': {'CJK'}, 'yue': {'CJK'},
+                 'ja': {'CJK', 'HIRAGANA', 'KATAKANA'}, 'bn': {'BENGALI'}, 'ta': {'TAMIL'}, 'te': {'TELUGU'}}
+
+def _script(ch: str) -> str:
+    "The Unicode script of a letter, from its name (LATIN, CYRILLIC, CJK, ...)."
+    return (unicodedata.name(ch, '?').split(' ') or ['?'])[0]
+
+def speak(text: str, voice: str = 'en-us', sample_rate: int = 24000) -> np.ndarray:
+    "`text` said by espeak-ng's `voice`: mono float32 at `sample_rate`; GenerateError for empty text, an unknown voice, or a script the voice cannot speak."
+    if not isinstance(text, str) or not text.strip(): raise GenerateError("--text: empty text (nothing to say)")
+    lang = voice.split('+')[0].split('-')[0].lower()
+    scripts = {_script(c) for c in text if c.isalpha()}
+    bad = scripts - VOICE_SCRIPTS.get(lang, scripts)
+    if bad: raise GenerateError(f"--text: letters in {', '.join(sorted(bad))} script, which the voice {voice!r} cannot speak (pick a voice of that language: espeak-ng --voices)")
+    tts = Espeak()
+    try: pcm, ph = tts.say(text, voice)
+    except ValueError: raise GenerateError(f"--voice: unknown espeak-ng voice {voice!r} (espeak-ng --voices lists them)") from None
+    switched = sorted({x for _, x in ph if re.fullmatch(r'\([a-z][\w-]*\)', x)})
+    if switched: raise GenerateError(f"--text: the voice {voice!r} cannot speak part of this text (espeak-ng switched to {', '.join(switched)})")
+    if not any(x for _, x in ph): raise GenerateError(f"--text: nothing speakable in {text[:40]!r}")
+    import librosa
+    y = pcm.astype(np.float32) / 32768.0
+    return librosa.resample(y, orig_sr=tts.sample_rate, target_sr=sample_rate).astype(np.float32) if tts.sample_rate != sample_rate else y
 
 # %% ../nbs/30_generate.ipynb #a848386f
 def find_models(model: str = 'far', models_dir='models', device='cpu') -> tuple:
@@ -65,11 +93,13 @@ def style_latent(prior, dvae: DVAE, style_ref=None, style_seed: int = 0, z=None)
         return (st.mean + st.std * torch.randn(st.mean.shape, generator=g).to(dev)).float()
     return torch.randn(1, prior.cfg.style_dim, generator=g).to(dev)
 
-def generate(audio, out=None, model='far', episode: int = 0, style_ref=None, style_seed: int = 0, z=None,
-             temperature: float = 1.0, seed: int = 0, models_dir='models', models=None, progress: bool = True) -> dict:
-    "Speech file `audio` -> talking video: frames (T, H, W, 3) uint8, codes, and the MP4 at `out` when given; `models`: a loaded (prior, dVAE-Adv)."
+def generate(audio=None, out=None, model='far', episode: int = 0, style_ref=None, style_seed: int = 0, z=None,
+             temperature: float = 1.0, seed: int = 0, models_dir='models', models=None, progress: bool = True,
+             text: str | None = None, voice: str = 'en-us') -> dict:
+    "Speech file `audio` (or `text`, said by espeak-ng's `voice`) -> talking video: frames (T, H, W, 3) uint8, codes, and the MP4 at `out` when given; `models`: a loaded (prior, dVAE-Adv)."
     p = load_params().prep
-    speech = read_speech(audio, p)
+    if (audio is None) == (text is None): raise GenerateError("give the speech as an audio file or as text (one of the two)")
+    speech = speak(text, voice, p.sample_rate) if text is not None else read_speech(audio, p)
     prior, dvae = models if isinstance(models, tuple) else find_models(model, models_dir)
     n_ep = min(prior.cfg.episodes, dvae.cfg.episodes)
     if not 0 <= episode < n_ep: raise GenerateError(f"unknown episode id {episode}: the models know episodes 0..{n_ep - 1}")
@@ -99,6 +129,8 @@ def _cli_parser():
     ap.add_argument('audio_pos', nargs='?', metavar='AUDIO', help="speech file (same as --audio)")
     ap.add_argument('out_pos', nargs='?', metavar='OUT', help="output MP4 (same as --out)")
     ap.add_argument('--audio', help="speech: WAV, FLAC, MP3, M4A or a video with sound; any rate, mono or stereo")
+    ap.add_argument('--text', help="text instead of speech: said by espeak-ng (see --voice)")
+    ap.add_argument('--voice', default='en-us', help="espeak-ng voice for --text (espeak-ng --voices lists them; e.g. en-us, en-gb-x-rp, en-us+f3)")
     ap.add_argument('--out', help="output MP4 (H.264 + AAC, 30 fps)")
     ap.add_argument('--model', default='far', help="prior: far (fast) or mar (a Memcode per step), or a path to a prior's model.pt")
     ap.add_argument('--episode', type=int, default=0, help="episode id: the studio, look and camera of that episode")
@@ -110,12 +142,17 @@ def _cli_parser():
     return ap
 
 def nwt_generate(argv=None):
-    "Command line: `nwt_generate --audio speech.wav --out video.mp4 [--model far|mar] [--episode K] [--style-ref clip.mp4 | --style-seed S] [--temperature T]`."
+    "Command line: `nwt_generate --audio speech.wav --out video.mp4 [--model far|mar] [--episode K] [--style-ref clip.mp4 | --style-seed S] [--temperature T]`, or `--text \"...\" [--voice en-us]` instead of `--audio`."
     ap = _cli_parser(); a = ap.parse_args(argv)
-    audio, out = a.audio or a.audio_pos, a.out or a.out_pos
-    if not audio or not out: ap.error("give the speech file and the output: --audio speech.wav --out video.mp4")
+    if a.text is not None:
+        if a.audio: ap.error("give --audio or --text, not both")
+        audio, out = None, a.out or (a.audio_pos if not a.out_pos else a.out_pos)
+        if not out: ap.error("give the output: --text \"...\" --out video.mp4")
+    else:
+        audio, out = a.audio or a.audio_pos, a.out or a.out_pos
+        if not audio or not out: ap.error("give the speech file and the output: --audio speech.wav --out video.mp4 (or --text \"...\" --out video.mp4)")
     try:
-        r = generate(audio, out, a.model, a.episode, a.style_ref, a.style_seed, None, a.temperature, a.seed, a.models_dir)
+        r = generate(audio, out, a.model, a.episode, a.style_ref, a.style_seed, None, a.temperature, a.seed, a.models_dir, text=a.text, voice=a.voice)
     except (GenerateError, FileNotFoundError, RuntimeError) as e:
         print(f"nwt_generate: {e}", file=sys.stderr); sys.exit(1)
     print(f"{out}: {len(r['frames'])} frames ({r['seconds']:.2f} s) with {r['model']}, generated at {r['generation_fps']:.1f} frames/s")
