@@ -17,7 +17,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 PIPLOG := $(VENV)/pip.log
 PIPQ := >>$(PIPLOG) 2>&1 || { cat $(PIPLOG); exit 1; }
 
-.PHONY: setup sysdeps data repro test readme clean-venv
+.PHONY: setup sysdeps data repro test readme docs lab clean-venv
 setup: $(STAMP)
 
 $(STAMP):
@@ -55,6 +55,14 @@ test: setup
 
 readme: setup
 	@$(BIN)/python tools/make_readme.py
+
+# The docs site from the notebooks (Sphinx + MyST-NB, offline) into _docs/; fails on a warning or a broken internal link
+docs: setup
+	@$(BIN)/python tools/build_docs.py --out _docs
+
+# JupyterLab from the project's venv (its python3 kernel imports nwt), opened at nbs/
+lab: setup
+	$(BIN)/jupyter lab --ServerApp.root_dir=nbs $$([ "$$(id -u)" = 0 ] && echo --allow-root)
 
 clean-venv:
 	rm -rf $(VENV)
