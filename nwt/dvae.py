@@ -78,6 +78,7 @@ class DVAEConfig:
     episodes: int = 1
     episode_dim: int = 16
     noise_scale: float = 1.0   # Gumbel noise in training (memcodes.gumbel_noise)
+    qk_scale: float = 0.0      # > 0: QK-normalised Memcode logits (dvae.qk_norm lists the grids; Memcodes)
 
     @property
     def levels(self) -> int: return len(self.widths)
@@ -101,7 +102,8 @@ def dvae_config(params: Params | None = None, grid: str = 'mem16', episodes: int
     m = p.memcodes
     return DVAEConfig(H, W, (gh, gw), p.dvae.stem, tuple(p.dvae.widths[:levels]), tuple(p.dvae.blocks[:levels]),
                       p.dvae.kernel, tuple(tuple(t) for t in p.dvae.temporal), m.heads, m.codebook_size,
-                      m.codebook_dim, m.dim, m.temperature, episodes, p.dvae.episode_dim, m.gumbel_noise)
+                      m.codebook_dim, m.dim, m.temperature, episodes, p.dvae.episode_dim, m.gumbel_noise,
+                      p.dvae.qk_scale if grid in p.dvae.qk_norm else 0.0)
 
 # %% ../nbs/10_dvae.ipynb #b9e4804f
 class DVAEOutput(NamedTuple):
@@ -128,7 +130,7 @@ class DVAE(nn.Module):
         for kt, w in cfg.temporal: t_enc += [nn.LeakyReLU(0.2), SameConv(c, w, (kt, 2, 2), dims=3)]; c = w
         self.temporal_encoder = nn.Sequential(*t_enc, nn.LeakyReLU(0.2))
         self.memcodes = Memcodes(c, cfg.heads, cfg.codebook_size, cfg.codebook_dim, dim_out=cfg.dim, temperature=cfg.temperature,
-                                 noise_scale=cfg.noise_scale)
+                                 noise_scale=cfg.noise_scale, qk_scale=cfg.qk_scale)
         self.episode = nn.Embedding(cfg.episodes, cfg.episode_dim) if cfg.episode_dim else None
         c = cfg.dim + cfg.episode_dim
         t_dec = []

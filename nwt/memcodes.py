@@ -60,11 +60,13 @@ class Memcodes(nn.Module):
                  codebook_dim: int = 1024,       # D, depth of the codebook and inner width of the attention
                  dim_out: int | None = None,     # output width (default: dim)
                  temperature: float = 1.0,       # temperature of the relaxation kept for the gradient
-                 noise_scale: float = 1.0):      # scale of the Gumbel noise in training (1: Algorithm 1; 0: straight-through argmax)
+                 noise_scale: float = 1.0,       # scale of the Gumbel noise in training (1: Algorithm 1; 0: straight-through argmax)
+                 qk_scale: float = 0.0):         # 0: chi = QK^T/sqrt(d_K) (the paper); > 0: chi = qk_scale * cos(Q, K) (QK-norm, bounded)
         super().__init__()
         if codebook_dim % heads: raise ValueError(f"codebook_dim ({codebook_dim}) must be divisible by heads ({heads})")
         if codebook_size < 2: raise ValueError(f"codebook_size must be at least 2, got {codebook_size}")
         self.heads, self.codebook_size, self.temperature, self.noise_scale = heads, codebook_size, temperature, noise_scale
+        self.qk_scale = qk_scale
         self.dim_head = codebook_dim // heads
         self.codebook = nn.Parameter(torch.randn(codebook_size, codebook_dim))
         self.to_q = nn.Linear(dim, codebook_dim, bias=False)
@@ -95,9 +97,10 @@ class Memcodes(nn.Module):
         return k, v
 
     def logits(self, x: torch.Tensor) -> torch.Tensor:
-        "chi = QK^T/sqrt(d_K) per head: (..., dim) -> (..., h, N)."
+        "chi = QK^T/sqrt(d_K) per head (with `qk_scale` > 0: qk_scale times the cosine of Q and K): (..., dim) -> (..., h, N)."
         q = self.to_q(x).unflatten(-1, (self.heads, self.dim_head))
         k, _ = self._kv()
+        if self.qk_scale > 0: return self.qk_scale * torch.einsum('...hd,nhd->...hn', F.normalize(q, dim=-1), F.normalize(k, dim=-1))
         return torch.einsum('...hd,nhd->...hn', q, k) / math.sqrt(self.dim_head)
 
     def _read(self, weights: torch.Tensor) -> torch.Tensor:
