@@ -101,7 +101,7 @@ class DVAEParams:
     critic_scale: float = 0.125
     mem16: list = field(default_factory=lambda: [16, 14])
     mem8: list = field(default_factory=lambda: [8, 7])
-    qk_norm: list = field(default_factory=list)    # grids whose Memcode logits are qk_scale * cos(Q, K) (not in the paper)
+    qk_norm: list = field(default_factory=lambda: ['mem8'])    # grids whose Memcode logits are qk_scale * cos(Q, K) (not in the paper)
     qk_scale: float = 10.0
 
 @dataclass
