@@ -4,13 +4,13 @@
 
 # %% ../nbs/30_generate.ipynb #6207098e
 from __future__ import annotations
-import re, sys, tempfile, time, unicodedata
+import re, sys, time, unicodedata
 from pathlib import Path
 import numpy as np
 import torch
 from .config import load_params, PrepParams
 from .prep import load_audio, aligned_audio_features, PrepError, to_video_tensor
-from .synth import VideoWriter, write_wav, Espeak
+from .synth import write_video, Espeak
 from .dvae import DVAE
 from .train import weights_digest
 from .train_dvae import load_dvae
@@ -111,14 +111,7 @@ def generate(audio=None, out=None, model='far', episode: int = 0, style_ref=None
     codes = generate_codes(prior, torch.from_numpy(mel).T[None].to(dev), n, z, episode, temperature, seed, progress=progress)
     t_gen = time.perf_counter() - t0
     frames = to_frames(decode_video(dvae, codes[0].cpu().numpy(), episode))
-    if out is not None:
-        with tempfile.TemporaryDirectory() as td:
-            wav = Path(td)/'speech.wav'; write_wav(wav, np.clip(speech * 32767, -32768, 32767).astype(np.int16), p.sample_rate)
-            w = VideoWriter(out, dvae.cfg.width, dvae.cfg.height, str(p.fps), wav)
-            try:
-                for f in frames: w.write(f[..., ::-1])
-                w.close()
-            except BaseException: w.abort(); raise
+    if out is not None: write_video(out, frames, speech, p.sample_rate, p.fps)
     return dict(frames=frames, codes=codes[0].cpu().numpy(), fps=p.fps, seconds=n / p.fps, out=out, z=z.cpu().numpy()[0],
                 generation_fps=n / t_gen, model=type(prior).__name__)
 

@@ -4,17 +4,17 @@
 
 # %% ../nbs/70_mos.ipynb #6d72c24b
 from __future__ import annotations
-import csv, hashlib, io, json, math, os, shutil, sqlite3, tempfile
+import csv, hashlib, io, json, math, os, shutil, sqlite3
 from pathlib import Path
 import numpy as np
 from scipy import stats
 from .config import atomic_path
-from .synth import Espeak, VideoWriter, write_wav
+from .synth import Espeak, write_video
 
 # %% auto #0
 __all__ = ['EXPERIMENTS', 'SYSTEMS', 'PAPER_TABLE1', 'NUMBER_WORDS', 'MIGRATIONS', 'RATING_FIELDS', 'REASONS', 'StudyError',
-           'crop', 'shift_audio', 'add_noise', 'balanced_hits', 'trap_text', 'write_video', 'study_digest',
-           'build_study', 'read_study', 'toy_material', 'open_db', 'ratings_from_db', 'write_ratings_csv',
+           'crop', 'shift_audio', 'add_noise', 'balanced_hits', 'trap_text', 'study_digest', 'build_study',
+           'study_videos', 'read_study', 'toy_material', 'open_db', 'ratings_from_db', 'write_ratings_csv',
            'read_ratings', 'crowdmos_filter', 't_interval', 'mos_table', 'table1_markdown']
 
 # %% ../nbs/70_mos.ipynb #634ffef2
@@ -78,19 +78,6 @@ NUMBER_WORDS = ['zero', 'one', 'two', 'three', 'four', 'five']
 def trap_text(score: int) -> str:
     "What a trap clip's voice says."
     return f"This is an attention check. Do not rate this video. Please give it a score of {NUMBER_WORDS[score]}."
-
-def write_video(path, frames: np.ndarray, audio: np.ndarray, sample_rate: int, fps: float = 30.0):
-    "RGB uint8 frames (T, H, W, 3) and mono audio (float in [-1, 1] or int16) as an H.264 + AAC MP4, written atomically."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    pcm = audio if audio.dtype == np.int16 else np.clip(np.asarray(audio, np.float32) * 32767, -32768, 32767).astype(np.int16)
-    with tempfile.TemporaryDirectory() as td:
-        wav = Path(td)/'a.wav'; write_wav(wav, pcm, sample_rate)
-        w = VideoWriter(path, frames.shape[2], frames.shape[1], str(fps), wav)
-        try:
-            for f in frames: w.write(f[..., ::-1])
-            w.close()
-        except BaseException: w.abort(); raise
-    return path
 
 def _fit(frames: np.ndarray, n: int) -> np.ndarray:
     "`frames` looped or cut to `n` frames."
@@ -169,6 +156,11 @@ def build_study(out, material: list, systems: list, per_hit: int = 10, setup_shi
     return manifest
 
 # %% ../nbs/70_mos.ipynb #ec5cc1ed
+def study_videos(manifest: dict) -> list:
+    "Every video a manifest names (HIT items, setup pairs, training), relative to the study folder."
+    return [it['video'] for h in manifest['hits'] for it in h['items']] + [p[k] for p in manifest['setup'] for k in 'ab'] + \
+           [it['video'] for v in manifest['training'].values() for it in v]
+
 def read_study(study) -> dict:
     "The manifest of a study folder, checked: the format, and every video it names present inside the folder."
     study = Path(study); fn = study/'manifest.json'
@@ -177,9 +169,7 @@ def read_study(study) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as e: raise StudyError(f"{fn}: not JSON ({e})") from None
     if not isinstance(m, dict) or m.get('format') != 'nwt-mos-study': raise StudyError(f"{fn}: not an nwt MOS study manifest")
     if m.get('version') != 1: raise StudyError(f"{fn}: study format version {m.get('version')!r}, this code reads version 1")
-    try:
-        names = [it['video'] for h in m['hits'] for it in h['items']] + [p[k] for p in m['setup'] for k in 'ab'] + \
-                [it['video'] for v in m['training'].values() for it in v]
+    try: names = study_videos(m)
     except (KeyError, TypeError, AttributeError) as e: raise StudyError(f"{fn}: malformed manifest (missing {e})") from None
     root = study.resolve()
     for v in names:
@@ -303,7 +293,7 @@ def crowdmos_filter(rows: list, gold_max: int = 3, min_r: float = 0.0) -> tuple:
         elif any(r['kind'] == 'gold' and r['score'] <= gold_max for r in rs): reason[p] = 'gold'
     left = [p for p in by_p if p not in reason]
     rated = {p: [r for r in by_p[p] if r['kind'] == 'rated'] for p in by_p}
-    rs_r, r_values = {}, {}
+    r_values = {}
     for p in left:
         others = [r for q in left if q != p for r in rated[q]]
         per_video, per_sys = {}, {}

@@ -4,14 +4,15 @@
 
 # %% ../nbs/71_mos_app.ipynb #19ef5277
 from __future__ import annotations
-import argparse, json, secrets, sqlite3, sys, time
+import argparse, contextlib, os, secrets, socket, sqlite3, subprocess, sys, time
 from datetime import datetime, timezone
 from pathlib import Path
 from flask import Flask, abort, redirect, request, render_template_string, send_from_directory, url_for
-from .mos import read_study, open_db, ratings_from_db, write_ratings_csv, StudyError, SYSTEMS
+from .mos import read_study, study_videos, open_db, ratings_from_db, write_ratings_csv, StudyError
 
 # %% auto #0
-__all__ = ['SCALE', 'QUESTIONS', 'CHROMIUM_ARGS', 'create_app', 'nwt_mos', 'browser', 'scripted_participant']
+__all__ = ['SCALE', 'QUESTIONS', 'CHROMIUM_ARGS', 'create_app', 'nwt_mos', 'browser', 'free_port', 'running',
+           'scripted_participant']
 
 # %% ../nbs/71_mos_app.ipynb #e8881c5b
 SCALE = [(1, 'Bad'), (2, 'Poor'), (3, 'Fair'), (4, 'Good'), (5, 'Excellent')]   # the ACR labels of ITU-T P.800 / P.910
@@ -83,6 +84,14 @@ _DONE = """<h1>Thank you!</h1><p>You have rated all videos of your task. Your co
 # %% ../nbs/71_mos_app.ipynb #7fbfa305
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec='milliseconds')
 
+@contextlib.contextmanager
+def _transaction(con):
+    "BEGIN IMMEDIATE ... COMMIT, rolled back on any exception: a submission is written whole or not at all."
+    con.execute('BEGIN IMMEDIATE')
+    try: yield con
+    except BaseException: con.execute('ROLLBACK'); raise
+    con.execute('COMMIT')
+
 class _Reject(Exception):
     "A request refused with an HTTP status and one line; nothing was written."
     def __init__(self, status: int, message: str): super().__init__(message); self.status = status
@@ -95,10 +104,9 @@ def create_app(study, db) -> Flask:
     exps, seen, turn = list(m['experiments']), {}, {}       # assignment order among equally used HITs: experiments in turn
     for h in m['hits']:
         turn[h['id']] = (seen.get(h['experiment'], 0), exps.index(h['experiment'])); seen[h['experiment']] = seen.get(h['experiment'], 0) + 1
-    media_files = {it['video'] for h in m['hits'] for it in h['items']} | {p[k] for p in m['setup'] for k in 'ab'} | \
-                  {it['video'] for v in m['training'].values() for it in v}
+    media_files = set(study_videos(m))
     app = Flask(__name__)
-    app.config.update(STUDY=study, DB=str(db), MANIFEST=m)
+    app.config.update(DB=str(db))
 
     def connect():
         con = sqlite3.connect(app.config['DB'], isolation_level=None, timeout=5.0); con.row_factory = sqlite3.Row
@@ -116,6 +124,12 @@ def create_app(study, db) -> Flask:
         p = con.execute('SELECT * FROM participants WHERE id = ?', (token,)).fetchone()
         if p is None: raise _Reject(404, "no such participant")
         return p
+
+    def lookup(token):
+        "The participant's row, read on a connection of its own (for pages that write nothing)."
+        con = connect()
+        try: return participant(con, token)
+        finally: con.close()
 
     def plan(p) -> list:
         "The participant's sequence of (phase, items)."
@@ -142,16 +156,14 @@ def create_app(study, db) -> Flask:
         token = secrets.token_urlsafe(16)
         con = connect()
         try:
-            con.execute('BEGIN IMMEDIATE')
-            hit = None
-            if ok:
-                counts = dict(con.execute("SELECT hit, COUNT(*) FROM participants WHERE hit IS NOT NULL AND status NOT IN ('failed_setup') GROUP BY hit").fetchall())
-                hit = hits[min(hits, key=lambda h: (counts.get(h, 0), turn[h]))]
-            con.execute('INSERT INTO participants (id, created, status, native, headphones, hearing, experiment, hit, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                        (token, _now(), 'setup' if ok else 'not_qualified', *(int(f[k] == 'yes') for k, _ in QUESTIONS),
-                         hit and hit['experiment'], hit and hit['id'], request.headers.get('User-Agent', '')[:300]))
-            con.execute('COMMIT')
-        except BaseException: con.execute('ROLLBACK') if con.in_transaction else None; raise
+            with _transaction(con):
+                hit = None
+                if ok:
+                    counts = dict(con.execute("SELECT hit, COUNT(*) FROM participants WHERE hit IS NOT NULL AND status NOT IN ('failed_setup') GROUP BY hit").fetchall())
+                    hit = hits[min(hits, key=lambda h: (counts.get(h, 0), turn[h]))]
+                con.execute('INSERT INTO participants (id, created, status, native, headphones, hearing, experiment, hit, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                            (token, _now(), 'setup' if ok else 'not_qualified', *(int(f[k] == 'yes') for k, _ in QUESTIONS),
+                             hit and hit['experiment'], hit and hit['id'], request.headers.get('User-Agent', '')[:300]))
         finally: con.close()
         if not ok: return _html('Thank you', _STOP, message="Thank you for your interest. This study needs participants whose mother tongue "
                                 "is English, who listen with headphones and who have normal hearing, so we cannot ask you to continue.")
@@ -163,10 +175,7 @@ def create_app(study, db) -> Flask:
                 'done': url_for('done', token=p['id'])}.get(p['status'], url_for('stopped', token=p['id']))
 
     @app.get('/p/<token>')
-    def resume(token):
-        con = connect()
-        try: return redirect(where(participant(con, token)), 303)
-        finally: con.close()
+    def resume(token): return redirect(where(lookup(token)), 303)
 
     @app.route('/p/<token>/setup', methods=['GET', 'POST'])
     def setup(token):
@@ -180,8 +189,7 @@ def create_app(study, db) -> Flask:
             f = form({f'pair{i + 1}' for i in range(len(m['setup']))})
             if any(v not in ('a', 'b') for v in f.values()): raise _Reject(400, "each pair's answer must be a or b")
             right = [f[f'pair{i + 1}'] == pr['better'] for i, pr in enumerate(m['setup'])]
-            con.execute('BEGIN IMMEDIATE')
-            try:
+            with _transaction(con):
                 if con.execute('SELECT status FROM participants WHERE id = ?', (token,)).fetchone()[0] != 'setup':
                     raise _Reject(409, "the setup section is already answered")
                 for i, pr in enumerate(m['setup']):
@@ -189,16 +197,12 @@ def create_app(study, db) -> Flask:
                                 (token, 'setup', i, pr['id'], f[f'pair{i + 1}'], int(right[i]), _now()))
                 passed = sum(right) >= 3
                 con.execute('UPDATE participants SET setup_correct = ?, status = ? WHERE id = ?', (sum(right), 'training' if passed else 'failed_setup', token))
-                con.execute('COMMIT')
-            except BaseException: con.execute('ROLLBACK'); raise
             return redirect(url_for('rate', token=token) if passed else url_for('stopped', token=token), 303)
         finally: con.close()
 
     @app.get('/p/<token>/stopped')
     def stopped(token):
-        con = connect()
-        try: p = participant(con, token)
-        finally: con.close()
+        p = lookup(token)
         if p['status'] == 'failed_setup':
             return _html('Thank you', _STOP, message="Thank you. Fewer than three of the four comparisons were answered as expected, "
                          "so we cannot ask you to continue with this study.")
@@ -227,8 +231,7 @@ def create_app(study, db) -> Flask:
             seq = dict(plan(p))
             if f['phase'] not in seq: raise _Reject(400, "phase must be training or rating")
             if f['video'] not in {it['video'] for it in seq[f['phase']]}: raise _Reject(403, "that video is not in your HIT")
-            con.execute('BEGIN IMMEDIATE')
-            try:
+            with _transaction(con):
                 nxt = next_item(con, p)
                 if nxt is None or (f['phase'], pos, f['video']) != (nxt[0], nxt[1], nxt[2]['video']):
                     raise _Reject(409, "that video is already rated or not the one you are at")
@@ -239,16 +242,12 @@ def create_app(study, db) -> Flask:
                     con.execute("UPDATE participants SET status = 'done', completion_code = ? WHERE id = ?", (secrets.token_hex(4).upper(), token))
                 elif after[0] != p['status']:
                     con.execute('UPDATE participants SET status = ? WHERE id = ?', (after[0], token))
-                con.execute('COMMIT')
-            except BaseException: con.execute('ROLLBACK'); raise
             return redirect(url_for('done', token=token) if after is None else url_for('rate', token=token), 303)
         finally: con.close()
 
     @app.get('/p/<token>/done')
     def done(token):
-        con = connect()
-        try: p = participant(con, token)
-        finally: con.close()
+        p = lookup(token)
         if p['status'] != 'done': return redirect(where(p), 303)
         return _html('Thank you', _DONE, code=p['completion_code'])
 
@@ -296,6 +295,29 @@ def browser(playwright, executable: str = '/usr/bin/chromium'):
     "Headless Chromium for the browser tests (Debian's package; `apt-get install chromium`)."
     if not Path(executable).exists(): raise FileNotFoundError(f"{executable}: no Chromium (apt-get install chromium; make setup does it)")
     return playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+
+def free_port() -> int:
+    "A TCP port on localhost that is free now."
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
+
+@contextlib.contextmanager
+def running(cmd: list, port: int, env: dict | None = None, timeout: float = 120.0):
+    "Start the server command `cmd`, wait until it accepts connections on `port`, yield the process; stop it on exit. RuntimeError with its output if it dies first."
+    proc = subprocess.Popen([str(c) for c in cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, **(env or {})})
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try: socket.create_connection(('127.0.0.1', port), 0.2).close(); break
+            except OSError:
+                if proc.poll() is not None: raise RuntimeError(f"{cmd[0]} exited before serving: {proc.stdout.read()[-2000:]}") from None
+                if time.monotonic() > deadline: raise RuntimeError(f"{cmd[0]} did not serve on port {port} within {timeout:.0f} s") from None
+                time.sleep(0.1)
+        yield proc
+    finally:
+        proc.terminate()
+        try: proc.wait(20)
+        except subprocess.TimeoutExpired: proc.kill(); proc.wait()
 
 def _play_to_end(page, speed: float = 4.0):
     "Play the page's rating video to its end (faster than real time), which opens the score buttons."

@@ -19,8 +19,8 @@ from .config import SynthParams, load_params, atomic_path
 __all__ = ['VOICES', 'SHIFT', 'HEAD_C', 'HEAD_AX', 'MOUTH_W', 'MOUTH_H', 'CROP_REF', 'TRUTH_KEYS', 'Espeak', 'make_sentence',
            'speech_track', 'speech_isolated', 'viseme', 'mouth_track', 'motion_tracks', 'Look', 'random_look',
            'FaceState', 'draw_person', 'draw_desk', 'draw_background', 'plan_events', 'draw_overlay', 'draw_title_card',
-           'ffmpeg_exe', 'write_wav', 'VideoWriter', 'episode_fps', 'render_episode', 'load_truth', 'synth_corpus',
-           'nwt_synth']
+           'ffmpeg_exe', 'write_wav', 'VideoWriter', 'write_video', 'episode_fps', 'render_episode', 'load_truth',
+           'synth_corpus', 'nwt_synth']
 
 # %% ../nbs/02_synth.ipynb #4724eadc
 class _EventID(ctypes.Union):
@@ -390,6 +390,19 @@ class VideoWriter:
         try: self.proc.stdin.close()
         except Exception: pass
         self.proc.kill(); self.proc.wait(); self.tmp.unlink(missing_ok=True)
+
+def write_video(path, frames: np.ndarray, audio: np.ndarray, sample_rate: int, fps=30):
+    "RGB uint8 frames (T, H, W, 3) and mono audio (float in [-1, 1] or int16) as an H.264 + AAC MP4; no file unless it is complete."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    pcm = audio if audio.dtype == np.int16 else np.clip(np.asarray(audio, np.float32) * 32767, -32768, 32767).astype(np.int16)
+    with tempfile.TemporaryDirectory() as td:
+        wav = Path(td)/'a.wav'; write_wav(wav, pcm, sample_rate)
+        w = VideoWriter(path, frames.shape[2], frames.shape[1], str(fps), wav)
+        try:
+            for f in frames: w.write(f[..., ::-1])
+            w.close()
+        except BaseException: w.abort(); raise
+    return path
 
 # %% ../nbs/02_synth.ipynb #672c916f
 TRUTH_KEYS = ('mouth_open', 'mouth_width', 'head_pitch', 'head_yaw', 'head_roll', 'brow', 'blink')

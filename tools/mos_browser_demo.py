@@ -8,11 +8,11 @@ trap through qualification, setup, training and rating (nwt.mos_app.scripted_par
 rating page of the honest one, and prints what the CrowdMOS aggregation makes of the two. The scores the script
 gives are fixed by system (ground truth 5, FAR 3, MAR 2): the printed MOS show the pipeline working, not anyone's opinion.
 """
-import argparse, socket, subprocess, sys, tempfile, time
+import argparse, sys, tempfile, time
 from pathlib import Path
 from playwright.sync_api import sync_playwright
 from nwt.mos import read_study, ratings_from_db, crowdmos_filter, mos_table
-from nwt.mos_app import browser, scripted_participant
+from nwt.mos_app import browser, free_port, running, scripted_participant
 
 
 def main():
@@ -21,26 +21,17 @@ def main():
     ap.add_argument('--screenshot', default='figures/mos_rating_page.png')
     a = ap.parse_args()
     man = read_study(a.study)
-    s = socket.socket(); s.bind(('127.0.0.1', 0)); port = s.getsockname()[1]; s.close()
+    port = free_port()
     with tempfile.TemporaryDirectory() as td:
         db = Path(td)/'scripted.sqlite'
-        server = subprocess.Popen([Path(sys.executable).parent/'nwt_mos', 'serve', '--study', a.study, '--db', db, '--port', str(port)],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        try:
-            for _ in range(100):
-                try: socket.create_connection(('127.0.0.1', port), 0.2).close(); break
-                except OSError: time.sleep(0.1)
-            t0 = time.perf_counter()
-            with sync_playwright() as pw:
-                b = browser(pw)
-                page = b.new_page(viewport=dict(width=820, height=760))
-                shot = Path(td)/'shot.png'
-                honest = scripted_participant(page, f'http://127.0.0.1:{port}/', man, honest=True, screenshot=shot)
-                careless = scripted_participant(b.new_page(), f'http://127.0.0.1:{port}/', man, honest=False)
-                b.close()
-            print(f"two participants done in {time.perf_counter() - t0:.0f} s; completion codes {honest}, {careless}")
-        finally:
-            server.terminate(); server.wait(10)
+        with running([Path(sys.executable).parent/'nwt_mos', 'serve', '--study', a.study, '--db', db, '--port', port], port), sync_playwright() as pw:
+            b = browser(pw); t0 = time.perf_counter()
+            page = b.new_page(viewport=dict(width=820, height=760))
+            shot = Path(td)/'shot.png'
+            honest = scripted_participant(page, f'http://127.0.0.1:{port}/', man, honest=True, screenshot=shot)
+            careless = scripted_participant(b.new_page(), f'http://127.0.0.1:{port}/', man, honest=False)
+            b.close()
+        print(f"two participants done in {time.perf_counter() - t0:.0f} s; completion codes {honest}, {careless}")
         Path(a.screenshot).parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(a.screenshot).with_suffix('.tmp.png'); tmp.write_bytes(shot.read_bytes()); tmp.replace(a.screenshot)
         rows = ratings_from_db(db, man)
