@@ -149,7 +149,8 @@ class MnistParams:
     fig3: list = field(default_factory=lambda: [4, 16])
     fig4: list = field(default_factory=lambda: [11, 2])
     fig2_beta: float = 10.0
-    steps: int = 2500
+    fig3_steps: int = 1500
+    steps: int = 2000
     batch: int = 32
     lr: float = 3e-4
     critic_lr: float = 3e-4
@@ -169,6 +170,7 @@ class MnistParams:
     amp: str = 'bf16'
     channels_last: bool = True
     augment: int = 0
+    class_augment: int = 2
     warmup: int = 300
     critic_first: int = 300
     class_weight: float = 10.0

@@ -141,8 +141,8 @@ def _feature_l1(a: torch.Tensor, b: torch.Tensor, normalize: bool) -> torch.Tens
     return (a - b).abs().mean() / (b.abs().mean() + 1e-6 if normalize else 1.0)
 
 def mnist_step(model: MnistDVAE, critic: MnistCritic | None, x: torch.Tensor, y: torch.Tensor, variant: str,
-               p: MnistParams, step: int, steps: int) -> tuple[torch.Tensor, torch.Tensor | None, dict]:
-    "Generator loss, critic loss (None without a trained critic) and stats of one training step of `variant` on a batch `x`, `y`; for 'pretrained', `critic` is the frozen classifier."
+               p: MnistParams, step: int, steps: int, x_class: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor | None, dict]:
+    "Generator loss, critic loss (None without a trained critic) and stats of one training step of `variant` on a batch `x`, `y`; for 'pretrained', `critic` is the frozen classifier; dVAE-Class's critic learns the digits from `x_class` (default `x`: the same digits, maybe shifted)."
     v = _variant(variant)
     rec, mo = model(x, mode='gumbel')
     kl = mo.kl.float().mean()
@@ -161,7 +161,7 @@ def mnist_step(model: MnistDVAE, critic: MnistCritic | None, x: torch.Tensor, y:
     t = critic_terms(critic, x, rec, gp)
     d = t.loss; stats['wasserstein'] = t.wasserstein
     if v == 'class':
-        ce = F.cross_entropy(critic.classify(critic(x)), y)
+        ce = F.cross_entropy(critic.classify(critic(x if x_class is None else x_class)), y)
         d = d + p.class_weight * ce; stats['critic_ce'] = ce.detach()
     critic.requires_grad_(False)
     if v == 'adv': recon, gan = generator_terms(critic, x, rec, p.recon_normalize, target=t.real_features)
@@ -186,6 +186,7 @@ class _MnistBase(Task):
         self.data, self.p, self.seed = data, p, seed
         self.amp = (lambda: torch.autocast('cpu', dtype=torch.bfloat16)) if p.amp == 'bf16' else nullcontext
         self.gen = torch.Generator().manual_seed(seed)   # the batches' own stream (checkpointed: `fit` runs with reseed=False)
+        self.shift, self.class_digits = p.augment, False   # a batch is (x, y), or (x, y, x shifted for the classifier) with class_digits
 
     def _layout(self):
         if self.p.channels_last:
@@ -193,8 +194,10 @@ class _MnistBase(Task):
 
     def batch(self, step: int, d: Dist):
         idx = torch.randint(0, len(self.data.x_train), (self.p.batch,), generator=self.gen)
-        x = random_shift(self.data.x_train[idx], self.p.augment, self.gen)
-        return (x.contiguous(memory_format=torch.channels_last) if self.p.channels_last else x), self.data.y_train[idx]
+        x = self.data.x_train[idx]
+        layout = lambda t: t.contiguous(memory_format=torch.channels_last) if self.p.channels_last else t
+        out = (layout(random_shift(x, self.shift, self.gen)), self.data.y_train[idx])
+        return out + (layout(random_shift(x, self.p.class_augment, self.gen)),) if self.class_digits else out
 
     def warm(self, step: int, name: str, start: int = 0) -> float:
         "Learning rate of optimizer `name`: 0 before `start`, then a linear warm-up over `p.warmup` steps (the first steps' large, coherent gradients otherwise blow up the encoder's logits); returns the factor."
@@ -229,11 +232,13 @@ class MnistTask(_MnistBase):
         self.modules = dict(model=self.model, **({} if self.critic is None or variant == 'pretrained' else dict(critic=self.critic)))
         self.optimizers = dict(opt_g=_adam(self.model.parameters(), p.lr))
         if 'critic' in self.modules: self.optimizers['opt_d'] = _adam(self.critic.parameters(), p.critic_lr)
+        self.class_digits = variant == 'class' and p.class_augment > 0
         self._layout()
         if variant == 'pretrained' and p.channels_last: to_channels_last(self.critic)
 
     def losses(self, batch, step: int):
-        with self.amp(): g, d, stats = mnist_step(self.model, self.critic, *batch, self.variant, self.p, step, self.steps)
+        x, y, *xc = batch
+        with self.amp(): g, d, stats = mnist_step(self.model, self.critic, x, y, self.variant, self.p, step, self.steps, *xc)
         if d is None: return dict(gen=g), dict(stats, loss_gen=g)
         return dict(critic=d, gen=g), dict(stats, loss_gen=g, loss_critic=d)
 
@@ -268,9 +273,10 @@ def classifier_net(p: MnistParams) -> MnistCritic:
     return MnistCritic(classes=10, scale=p.critic_scale, dense=CLASSIFIER_DENSE)
 
 class ClassifierTask(_MnistBase):
-    "The pre-trained MNIST classifier of the 'pretrained' row: the critic's convolutions, a `CLASSIFIER_DENSE`-unit dense penultimate layer and the digit output, trained on labels alone (cross-entropy)."
-    def __init__(self, data: MnistData, p: MnistParams, seed: int):
+    "The pre-trained MNIST classifier of the 'pretrained' row: the critic's convolutions, a `CLASSIFIER_DENSE`-unit dense penultimate layer and the digit output, trained on labels alone (cross-entropy) on digits shifted by up to `p.class_augment` pixels, with a cosine learning-rate decay over `steps`."
+    def __init__(self, data: MnistData, p: MnistParams, seed: int, steps: int | None = None):
         super().__init__(data, p, seed)
+        self.steps, self.shift = p.classifier_steps if steps is None else steps, p.class_augment
         self.name = self.desc = f'MNIST classifier seed {seed}'
         torch.manual_seed(seed)
         self.net = classifier_net(p)
@@ -284,7 +290,9 @@ class ClassifierTask(_MnistBase):
         return dict(ce=ce), dict(ce=ce.detach(), accuracy=(logits.argmax(1) == y).float().mean())
 
     def update(self, losses: dict, step: int):
-        o = self.optimizers['opt']; o.zero_grad(set_to_none=True); losses['ce'].backward(); o.step()
+        o = self.optimizers['opt']
+        for g in o.param_groups: g['lr'] = g.setdefault('base_lr', g['lr']) * 0.5 * (1 + math.cos(math.pi * step / self.steps))
+        o.zero_grad(set_to_none=True); losses['ce'].backward(); o.step()
 
     def info(self): return dict(variant='classifier', seed=self.seed)
     def postfix(self, last): return dict(acc=f"{last['accuracy']:.3f}")
@@ -293,7 +301,7 @@ def train_classifier(data: MnistData, p: MnistParams, seed: int = 0, steps: int 
                      out=None, resume: bool = False, log_dir=None) -> tuple[MnistCritic, dict]:
     "Train the pre-trained row's digit classifier on the training split for `steps` (default `p.classifier_steps`); returns (classifier in eval mode, summary)."
     steps = p.classifier_steps if steps is None else steps
-    task = ClassifierTask(data, p, seed)
+    task = ClassifierTask(data, p, seed, steps)
     s = fit(task, steps, out, seed=seed, resume=resume, log_dir=log_dir, progress=progress, ckpt_every=p.ckpt_every,
             log_every=p.log_every, max_bad_steps=p.max_bad_steps, reseed=False)
     return task.net.eval(), dict(s['last'], train_seconds=s['train_seconds'], weights=s['weights'])

@@ -32,7 +32,7 @@ tr, va = train_test_split(list(range(len(full.y_train))), test_size=500, stratif
 data = MnistData(full.x_train[tr], full.y_train[tr], full.x_train[va], full.y_train[va])   # x_test here: the validation digits
 rev = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip() or 'unknown'
 knobs = ('steps', 'batch', 'lr', 'critic_lr', 'beta', 'gumbel_noise', 'critic_dense', 'gp_every', 'amp', 'channels_last', 'augment',
-         'warmup', 'critic_first', 'class_weight', 'classifier_steps', 'classifier_lr', 'width')
+         'class_augment', 'warmup', 'critic_first', 'class_weight', 'classifier_steps', 'classifier_lr', 'width')
 res = dict(name=args.name, variant=args.variant, heads=args.heads, codebook=args.codebook, seed=args.seed, threads=args.threads,
            base=f'cpu profile of commit {rev}', overrides=ov, recipe={k: getattr(p, k) for k in knobs})
 
