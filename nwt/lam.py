@@ -12,11 +12,13 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .dvae import act
 from .critics import CriticOutput, sample_scores, gradient_penalty
+from .train import Task, fit
 
 # %% auto #0
 __all__ = ['ABLATION', 'ABLATION_NAMES', 'LamConfig', 'ablation_config', 'lam_features', 'MotionRNN', 'NoiseInjection', 'ACIN',
            'GenLayer', 'init_lam', 'DirConv', 'ConvGRUCell', 'VideoPrediction', 'LamGenerator', 'detach_state',
-           'LamCritic', 'shuffle_time', 'lam_critic_loss', 'lam_generator_loss']
+           'LamCritic', 'shuffle_time', 'lam_critic_loss', 'lam_generator_loss', 'LamTrainConfig', 'square_frames',
+           'episode_clips', 'clip_windows', 'LamTask', 'train_lam']
 
 # %% ../nbs/60_listen_and_move.ipynb #78a2fab2
 @dataclass
@@ -344,3 +346,103 @@ def lam_generator_loss(d_i: LamCritic, d_v: LamCritic, real: torch.Tensor, fake:
     fm = sum(F.mse_loss(a, b) for a, b in zip(oi.features + ov.features, ti + tv)) / (len(ti) + len(tv))
     gan = -sample_scores(oi.score).mean() - sample_scores(ov.score).mean()
     return gan + alpha * fm, dict(gan=gan.detach(), feature_matching=fm.detach())
+
+# %% ../nbs/60_listen_and_move.ipynb #abcdb04d
+@dataclass
+class LamTrainConfig:
+    "Training of one Listen-and-Move model (section 5.1's TTUR, Adam momentums, lambda = alpha = 10; windows of `window` frames)."
+    window: int = 32
+    lr_g: float = 1e-4
+    lr_d: float = 4e-4
+    betas: tuple = (0.3, 0.999)
+    gp_lambda: float = 10.0
+    alpha: float = 10.0
+
+def square_frames(frames: np.ndarray, size: int) -> torch.Tensor:
+    "uint8 frames (T, H, W, 3) -> float32 (T, 3, size, size) in [-1, 1]: the centred square crop, area-resized."
+    T, H, W, _ = frames.shape
+    s = min(H, W); top, left = (H - s) // 2, (W - s) // 2
+    x = torch.from_numpy(np.ascontiguousarray(frames[:, top:top + s, left:left + s])).permute(0, 3, 1, 2).float() / 127.5 - 1
+    return F.interpolate(x, size=(size, size), mode='area') if s != size else x
+
+def episode_clips(prepared_dir, episode: int, split: str, size: int, sample_rate: int = 24000, fps: float = 30.0,
+                  root=None) -> list[dict]:
+    "The prepared clips of `episode` in `split`, in time order: dicts with `id`, `frames` (T, 3, size, size) and `features` (T, 64); sources resolved against `root` (default: the working directory)."
+    from nwt.prep import read_manifest, load_audio
+    from pathlib import Path
+    d = Path(prepared_dir); root = Path(root) if root is not None else Path('.')
+    rows = sorted((r for r in read_manifest(d) if r['episode_id'] == episode and r['split'] == split), key=lambda r: r['t0'])
+    if not rows: raise ValueError(f"{d/'manifest.csv'}: no {split} clips of episode {episode}")
+    out = []
+    for r in rows:
+        frames = np.load(d/r['frames_path'], mmap_mode='r')
+        audio = load_audio(root/r['source'], sample_rate, r['t0'], r['frames'] / fps)
+        out.append(dict(id=r['id'], frames=square_frames(frames, size),
+                        features=torch.from_numpy(lam_features(audio, sample_rate, len(frames), fps))))
+    return out
+
+def clip_windows(clips: list[dict], window: int) -> list[tuple[int, int]]:
+    "(clip index, first frame) of every whole window of `window` frames, clip by clip, in time order."
+    return [(i, s) for i, c in enumerate(clips) for s in range(0, len(c['frames']) - window + 1, window)]
+
+class LamTask(Task):
+    "One Listen-and-Move model for `nwt.train.fit`: consecutive windows of one episode, carried state, WGAN-GP on D_I and D_V."
+    name = 'Listen-and-Move'
+    desc = None
+    leave = True
+    def __init__(self, clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, seed: int = 0, variant: str = 'dirconvgru'):
+        super().__init__()
+        self.cfg, self.tc, self.clips, self.variant = cfg, tc, clips, variant
+        self.windows = clip_windows(clips, tc.window)
+        if not self.windows: raise ValueError(f"no clip has {tc.window} frames (the training window)")
+        self.desc = f'Listen-and-Move {variant}'
+        self.frames_per_step = tc.window
+        torch.manual_seed(seed)
+        self.g, self.d_i, self.d_v = LamGenerator(cfg), LamCritic(cfg, 2), LamCritic(cfg, 3, frames=tc.window)
+        self.modules = dict(model=self.g, d_i=self.d_i, d_v=self.d_v)
+        adam = lambda ps, lr: torch.optim.Adam(ps, lr=lr, betas=tuple(tc.betas))
+        self.optimizers = dict(opt_g=adam(self.g.parameters(), tc.lr_g),
+                               opt_d=adam(list(self.d_i.parameters()) + list(self.d_v.parameters()), tc.lr_d))
+        self.gen = torch.Generator().manual_seed(seed)                 # frame index, shuffles, penalty mixes
+        self.carry = None
+
+    def batch(self, step: int, d):
+        c, s = self.windows[step % len(self.windows)]
+        clip = self.clips[c]; W = self.tc.window
+        return clip['features'][s:s + W][None], clip['frames'][s:s + W][None], s == 0
+
+    def losses(self, batch, step: int):
+        f, real, fresh = batch
+        fake, new = self.g(f, None if fresh else self.carry)
+        self.carry = detach_state(new)
+        ld, sd = lam_critic_loss(self.d_i, self.d_v, real, fake, self.tc.gp_lambda, self.gen)
+        for m in (self.d_i, self.d_v): m.requires_grad_(False)
+        lg, sg = lam_generator_loss(self.d_i, self.d_v, real, fake, self.tc.alpha, self.gen)
+        for m in (self.d_i, self.d_v): m.requires_grad_(True)
+        l1 = (fake.detach() - real).abs().mean()
+        return dict(critic=ld, gen=lg), dict(sd, **sg, loss_critic=ld.detach(), loss_gen=lg.detach(), pixel_l1=l1)
+
+    def update(self, losses: dict, step: int):
+        og, od = self.optimizers['opt_g'], self.optimizers['opt_d']
+        od.zero_grad(set_to_none=True); losses['critic'].backward()
+        og.zero_grad(set_to_none=True); losses['gen'].backward()
+        od.step(); og.step()
+
+    def state(self) -> dict: return dict(carry=self.carry, generator=self.gen.get_state())
+    def load_state(self, s: dict):
+        self.carry = s.get('carry')
+        if 'generator' in s: self.gen.set_state(s['generator'])
+    def meta(self) -> dict:
+        from dataclasses import asdict
+        return dict(lam=asdict(self.cfg), train=dict(asdict(self.tc), betas=list(self.tc.betas)), variant=self.variant)
+    def export(self) -> dict: return dict(model=self.g.state_dict(), **self.meta())
+    def info(self) -> dict: return dict(variant=self.variant, windows=len(self.windows))
+    def postfix(self, last: dict) -> dict: return dict(l1=f"{last['pixel_l1']:.3f}")
+
+def train_lam(clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, steps: int, out=None, seed: int = 0, variant: str = 'dirconvgru',
+              resume: bool = False, log_dir=None, progress: bool = True, ckpt_every: int = 100, log_every: int = 10) -> tuple[LamGenerator, dict]:
+    "Train one Listen-and-Move model through the project's loop (`nwt.train.fit`): progress bar, atomic checkpoints with exact resume, non-finite guard, dvclive curves; returns (generator in eval mode, summary)."
+    task = LamTask(clips, cfg, tc, seed, variant)
+    s = fit(task, steps, out, seed=seed, resume=resume, log_dir=log_dir, progress=progress, ckpt_every=ckpt_every,
+            log_every=log_every, reseed=False)
+    return task.g.eval(), s
