@@ -5,7 +5,8 @@
 # %% ../nbs/60_listen_and_move.ipynb #4e9b4a04
 from __future__ import annotations
 import math
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass
+from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
@@ -15,10 +16,10 @@ from .critics import CriticOutput, sample_scores, gradient_penalty
 from .train import Task, fit
 
 # %% auto #0
-__all__ = ['ABLATION', 'ABLATION_NAMES', 'LamConfig', 'ablation_config', 'lam_features', 'MotionRNN', 'NoiseInjection', 'ACIN',
-           'GenLayer', 'init_lam', 'DirConv', 'ConvGRUCell', 'VideoPrediction', 'LamGenerator', 'detach_state',
-           'LamCritic', 'shuffle_time', 'lam_critic_loss', 'lam_generator_loss', 'LamTrainConfig', 'square_frames',
-           'episode_clips', 'clip_windows', 'LamTask', 'train_lam']
+__all__ = ['ABLATION', 'ABLATION_NAMES', 'LamConfig', 'ablation_config', 'ablation_name', 'lam_features', 'MotionRNN',
+           'NoiseInjection', 'ACIN', 'GenLayer', 'init_lam', 'DirConv', 'ConvGRUCell', 'VideoPrediction',
+           'LamGenerator', 'detach_state', 'LamCritic', 'shuffle_time', 'lam_critic_loss', 'lam_generator_loss',
+           'LamTrainConfig', 'square_frames', 'episode_clips', 'clip_windows', 'LamTask', 'train_lam']
 
 # %% ../nbs/60_listen_and_move.ipynb #78a2fab2
 @dataclass
@@ -69,6 +70,10 @@ def ablation_config(variant: str, **sizes) -> LamConfig:
     "The `LamConfig` of one row of the paper's Table 1 (`ABLATION`), with `sizes` (size, channels, ...) on top."
     if variant not in ABLATION: raise ValueError(f"unknown Listen-and-Move variant {variant!r}: use one of {', '.join(ABLATION)}")
     return LamConfig(**{**sizes, **ABLATION[variant]})
+
+def ablation_name(cfg: LamConfig) -> str:
+    "The `ABLATION` row whose switches `cfg` has ('custom' for none)."
+    return next((k for k, sw in ABLATION.items() if all(getattr(cfg, n) == v for n, v in sw.items())), 'custom')
 
 # %% ../nbs/60_listen_and_move.ipynb #64b43e73
 def lam_features(audio: np.ndarray, sample_rate: int, n_frames: int, fps: float = 30.0, bands: int = 64, fmin: float = 125.0,
@@ -369,7 +374,6 @@ def episode_clips(prepared_dir, episode: int, split: str, size: int, sample_rate
                   root=None) -> list[dict]:
     "The prepared clips of `episode` in `split`, in time order: dicts with `id`, `frames` (T, 3, size, size) and `features` (T, 64); sources resolved against `root` (default: the working directory)."
     from nwt.prep import read_manifest, load_audio
-    from pathlib import Path
     d = Path(prepared_dir); root = Path(root) if root is not None else Path('.')
     rows = sorted((r for r in read_manifest(d) if r['episode_id'] == episode and r['split'] == split), key=lambda r: r['t0'])
     if not rows: raise ValueError(f"{d/'manifest.csv'}: no {split} clips of episode {episode}")
@@ -390,12 +394,12 @@ class LamTask(Task):
     name = 'Listen-and-Move'
     desc = None
     leave = True
-    def __init__(self, clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, seed: int = 0, variant: str = 'dirconvgru'):
+    def __init__(self, clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, seed: int = 0):
         super().__init__()
-        self.cfg, self.tc, self.clips, self.variant = cfg, tc, clips, variant
+        self.cfg, self.tc, self.clips, self.variant = cfg, tc, clips, ablation_name(cfg)
         self.windows = clip_windows(clips, tc.window)
         if not self.windows: raise ValueError(f"no clip has {tc.window} frames (the training window)")
-        self.desc = f'Listen-and-Move {variant}'
+        self.desc = f'Listen-and-Move {self.variant}'
         self.frames_per_step = tc.window
         torch.manual_seed(seed)
         self.g, self.d_i, self.d_v = LamGenerator(cfg), LamCritic(cfg, 2), LamCritic(cfg, 3, frames=tc.window)
@@ -433,16 +437,15 @@ class LamTask(Task):
         self.carry = s.get('carry')
         if 'generator' in s: self.gen.set_state(s['generator'])
     def meta(self) -> dict:
-        from dataclasses import asdict
         return dict(lam=asdict(self.cfg), train=dict(asdict(self.tc), betas=list(self.tc.betas)), variant=self.variant)
     def export(self) -> dict: return dict(model=self.g.state_dict(), **self.meta())
     def info(self) -> dict: return dict(variant=self.variant, windows=len(self.windows))
     def postfix(self, last: dict) -> dict: return dict(l1=f"{last['pixel_l1']:.3f}")
 
-def train_lam(clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, steps: int, out=None, seed: int = 0, variant: str = 'dirconvgru',
+def train_lam(clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, steps: int, out=None, seed: int = 0,
               resume: bool = False, log_dir=None, progress: bool = True, ckpt_every: int = 100, log_every: int = 10) -> tuple[LamGenerator, dict]:
     "Train one Listen-and-Move model through the project's loop (`nwt.train.fit`): progress bar, atomic checkpoints with exact resume, non-finite guard, dvclive curves; returns (generator in eval mode, summary)."
-    task = LamTask(clips, cfg, tc, seed, variant)
+    task = LamTask(clips, cfg, tc, seed)
     s = fit(task, steps, out, seed=seed, resume=resume, log_dir=log_dir, progress=progress, ckpt_every=ckpt_every,
             log_every=log_every, reseed=False)
     return task.g.eval(), s
