@@ -13,8 +13,9 @@ from fastcore.script import call_parse
 # %% auto #0
 __all__ = ['PROFILES', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params', 'SynthParams', 'PrepParams', 'DVAEParams',
            'TrainDVAEParams', 'MnistParams', 'PriorParams', 'EvaluateParams', 'SamplesParams', 'MosParams',
-           'CompressionParams', 'Params', 'deep_merge', 'load_params', 'stage_params', 'check_stage_params',
-           'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer', 'nwt_params']
+           'CompressionParams', 'LamParams', 'Params', 'deep_merge', 'load_params', 'stage_params',
+           'check_stage_params', 'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer',
+           'nwt_params']
 
 # %% ../nbs/00_config.ipynb #e83e0176
 class ConfigError(ValueError):
@@ -135,6 +136,7 @@ class TrainDVAEParams:
     lr_final: float = 0.05
     ema: float = 0.999
     critics_from: int = 6000
+    mem8_steps: int = 6000
     grad_clip: float = 1.0
     val_clips: int = 12
     seed: int = 0
@@ -265,6 +267,28 @@ class CompressionParams:
     workers: int = 2               # rate points encoded at once (one ffmpeg thread each)
 
 @dataclass
+class LamParams:
+    "The Listen-and-Move baseline (stage `train_lam`): one model per row of its ablation, trained on one episode."
+    episode: int = 0               # the video it learns; its held_out clips are the evaluation
+    held_out: str = 'val+test'     # splits of that episode held out from training (joined by '+')
+    size: int = 32                 # N: frames N x N (paper: 128 in its ablation)
+    channels: int = 16             # C (paper: 16)
+    window: int = 16               # frames per training sequence (paper: 32)
+    steps: int = 400               # per model (paper: 50,000 at 128 x 128)
+    variants: list = field(default_factory=lambda: ['baseline', 'rnn', 'sac', 'acin', 'convgru', 'dirconvgru'])
+    full: str = 'dirconvgru'       # the variant used beside NWT and by `nwt_generate --model lam`
+    lr_g: float = 1e-4
+    lr_d: float = 4e-4
+    betas: list = field(default_factory=lambda: [0.3, 0.999])
+    gp_lambda: float = 10.0
+    alpha: float = 10.0
+    pixel_l1: float = 100.0        # weight of a pixel L1 term on the generator (paper: 0, none)
+    workers: int = 2               # models trained at once, one thread each
+    ckpt_every: int = 100
+    log_every: int = 10
+    seed: int = 0
+
+@dataclass
 class Params:
     "Every knob of the project, resolved for one `profile` (cpu, gpu, paper or smoke)."
     profile: str = 'cpu'
@@ -281,6 +305,7 @@ class Params:
     samples: SamplesParams = field(default_factory=SamplesParams)
     compression: CompressionParams = field(default_factory=CompressionParams)
     mos: MosParams = field(default_factory=MosParams)
+    lam: LamParams = field(default_factory=LamParams)
 
 # %% ../nbs/00_config.ipynb #79e3ca5b
 PROFILES = ('cpu', 'gpu', 'paper', 'smoke')

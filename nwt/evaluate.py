@@ -8,7 +8,8 @@ import numpy as np
 import cv2
 
 # %% auto #0
-__all__ = ['darkness', 'mouth_window', 'mouth_openness', 'lagged_corr', 'lip_sync', 'flicker', 'plot_strips']
+__all__ = ['darkness', 'mouth_window', 'mouth_openness', 'lagged_corr', 'lip_sync', 'flicker', 'psnr', 'video_scores',
+           'summarize', 'offset_text', 'plot_strips']
 
 # %% ../nbs/31_eval.ipynb #721e866f
 def darkness(frames: np.ndarray, tau: float = 70.0) -> np.ndarray:
@@ -42,14 +43,46 @@ def lagged_corr(video: np.ndarray, audio: np.ndarray, max_lag: int = 15) -> np.n
     return np.nan_to_num(np.array(out))
 
 def lip_sync(measured: np.ndarray, truth: np.ndarray, max_lag: int = 15) -> dict:
-    "Correlation at lag 0, offset (frames; > 0: video late) and confidence (peak - median) of measured vs true openness."
-    c = lagged_corr(np.asarray(measured, float), np.asarray(truth, float), max_lag)
+    "Correlation at lag 0, offset (frames; > 0: video late) and confidence (peak - median) of measured vs true openness; an openness that never changes (a still mouth) has r 0 and no offset (None)."
+    measured = np.asarray(measured, float)
+    if len(measured) < 3 or measured.std() == 0: return dict(r=0.0, offset=None, confidence=0.0, peak=0.0)
+    c = lagged_corr(measured, np.asarray(truth, float), max_lag)
     k = int(np.argmax(c))
     return dict(r=float(c[max_lag]), offset=k - max_lag, confidence=float(c[k] - np.median(c)), peak=float(c[k]))
 
 def flicker(frames: np.ndarray) -> float:
     "Mean absolute difference between consecutive frames (uint8 units)."
     return float(np.abs(np.diff(frames.astype(np.int16), axis=0)).mean()) if len(frames) > 1 else 0.0
+
+# %% ../nbs/31_eval.ipynb #91dd2a88
+def psnr(ref: np.ndarray, test: np.ndarray) -> np.ndarray:
+    "PSNR (dB) of every frame of `test` against `ref`, RGB uint8 (T, H, W, 3) (mean squared error floored at 1e-10)."
+    mse = ((ref.astype(np.float32) - test.astype(np.float32)) ** 2).mean((1, 2, 3))
+    return 10 * np.log10(255.0 ** 2 / np.maximum(mse, 1e-10))
+
+def video_scores(real: np.ndarray, video: np.ndarray, truth: np.ndarray, window: tuple | None = None, max_lag: int = 15) -> dict:
+    "One clip: `lip_sync` of the openness in `window` (default: `mouth_window` of `real`) against `truth`, SSIM and PSNR against `real`, flicker relative to `real`'s."
+    from nwt.codec import frame_ssim
+    if real.shape != video.shape: raise ValueError(f"the video's frames {video.shape} differ from the real ones {real.shape}")
+    window = mouth_window(real) if window is None else window
+    return dict(frames=len(video), **lip_sync(mouth_openness(video, window), truth, max_lag), ssim=float(frame_ssim(real, video).mean()),
+                psnr=float(psnr(real, video).mean()), flicker_ratio=flicker(video) / max(flicker(real), 1e-9))
+
+def summarize(rows: list[dict]) -> dict:
+    "A table row from clips' `video_scores`: mean r (and its std over clips), median offset (None if no clip has one), share within +-1 frame, mean confidence, SSIM, PSNR, flicker."
+    import statistics
+    mean = lambda k: round(statistics.mean(x[k] for x in rows), 4)
+    sd = lambda k: round(statistics.stdev([x[k] for x in rows]), 4) if len(rows) > 1 else 0.0
+    offs = [x['offset'] for x in rows]
+    known = [o for o in offs if o is not None]
+    return dict(clips=len(rows), frames=sum(x['frames'] for x in rows), r=mean('r'), r_std=sd('r'),
+                offset_median=float(np.median(known)) if known else None,
+                offset_within_1=round(float(np.mean([o is not None and abs(o) <= 1 for o in offs])), 3), confidence=mean('confidence'),
+                ssim=mean('ssim'), psnr=mean('psnr'), flicker_ratio=mean('flicker_ratio'))
+
+def offset_text(offset) -> str:
+    "A table's offset entry: signed frames, or '-' where there is none (a still mouth)."
+    return '-' if offset is None else f"{offset:+.0f}"
 
 # %% ../nbs/31_eval.ipynb #5d35310a
 def plot_strips(rows: dict, audio: np.ndarray, sample_rate: int, fps: float = 30.0, n_show: int = 8, title: str = '',

@@ -16,9 +16,11 @@ from .train import weights_digest
 from .train_dvae import load_dvae
 from .train_prior import load_prior, generate_codes
 from .codec import decode_video, encode_video, to_frames, load_video
+from .lam import LamGenerator, load_lam, lam_features, lam_generate
 
 # %% auto #0
-__all__ = ['VOICE_SCRIPTS', 'GenerateError', 'read_speech', 'speak', 'find_models', 'style_latent', 'generate', 'nwt_generate']
+__all__ = ['VOICE_SCRIPTS', 'GenerateError', 'read_speech', 'speak', 'find_models', 'find_lam', 'style_latent', 'generate',
+           'nwt_generate']
 
 # %% ../nbs/30_generate.ipynb #9ca77293
 class GenerateError(ValueError):
@@ -78,6 +80,12 @@ def find_models(model: str = 'far', models_dir='models', device='cpu') -> tuple:
         if weights_digest(d) == want: return prior, d
     raise GenerateError(f"{path}: its dVAE-Adv ({want}) is not among {models_dir}/dvae_*/model.pt")
 
+def find_lam(models_dir='models', variant: str | None = None, device='cpu') -> LamGenerator:
+    "The trained Listen-and-Move generator `models_dir`/lam/<variant>/model.pt (default: params.yaml's `lam.full`, the full model)."
+    path = Path(models_dir)/'lam'/(variant or load_params().lam.full)/'model.pt'
+    if not path.is_file(): raise GenerateError(f"{path}: no trained Listen-and-Move model here (run `dvc repro train_lam` first)")
+    return load_lam(path, device)
+
 # %% ../nbs/30_generate.ipynb #e99edb3a
 def style_latent(prior, dvae: DVAE, style_ref=None, style_seed: int = 0, z=None) -> torch.Tensor:
     "z_l (1, dim): given, the posterior draw for a reference video's Memcodes, or a draw from N(0, I) with `style_seed`."
@@ -93,13 +101,31 @@ def style_latent(prior, dvae: DVAE, style_ref=None, style_seed: int = 0, z=None)
         return (st.mean + st.std * torch.randn(st.mean.shape, generator=g).to(dev)).float()
     return torch.randn(1, prior.cfg.style_dim, generator=g).to(dev)
 
-def generate(audio=None, out=None, model='far', episode: int = 0, style_ref=None, style_seed: int = 0, z=None,
+def _generate_lam(speech: np.ndarray, out, g: LamGenerator, episode, style_ref, z, temperature: float, seed: int, p: PrepParams) -> dict:
+    "`generate` with the Listen-and-Move baseline: frames from the sound features alone (it has no style, episode or temperature control)."
+    ep = g.info.get('episode')
+    if episode is not None and episode != ep: raise GenerateError(f"--episode: Listen-and-Move learned episode {ep} only, not {episode}")
+    if style_ref is not None or z is not None: raise GenerateError("--style-ref: Listen-and-Move has no style input (it learned one episode's look)")
+    if temperature != 1.0: raise GenerateError("--temperature: Listen-and-Move has no sampling temperature (its noise is drawn with --seed)")
+    n = int(round(len(speech) / p.sample_rate * p.fps))
+    speech, _ = aligned_audio_features(speech, n, p)
+    t0 = time.perf_counter()
+    frames = lam_generate(g, lam_features(speech, p.sample_rate, n, p.fps, bands=g.cfg.bands), seed)
+    t_gen = time.perf_counter() - t0
+    if out is not None: write_video(out, frames, speech, p.sample_rate, p.fps)
+    return dict(frames=frames, codes=None, fps=p.fps, seconds=n / p.fps, out=out, z=None, generation_fps=n / t_gen,
+                model=f'Listen-and-Move ({g.variant}, {g.cfg.size} x {g.cfg.size})')
+
+def generate(audio=None, out=None, model='far', episode: int | None = None, style_ref=None, style_seed: int = 0, z=None,
              temperature: float = 1.0, seed: int = 0, models_dir='models', models=None, progress: bool = True,
              text: str | None = None, voice: str = 'en-us') -> dict:
-    "Speech file `audio` (or `text`, said by espeak-ng's `voice`) -> talking video: frames (T, H, W, 3) uint8, codes, and the MP4 at `out` when given; `models`: a loaded (prior, dVAE-Adv)."
+    "Speech file `audio` (or `text`, said by espeak-ng's `voice`) -> talking video: frames (T, H, W, 3) uint8, codes, and the MP4 at `out` when given; `model`: far, mar, a prior's model.pt or lam (the Listen-and-Move baseline); `models`: a loaded (prior, dVAE-Adv) or LamGenerator."
     p = load_params().prep
     if (audio is None) == (text is None): raise GenerateError("give the speech as an audio file or as text (one of the two)")
     speech = speak(text, voice, p.sample_rate) if text is not None else read_speech(audio, p)
+    if model == 'lam' or isinstance(models, LamGenerator):
+        return _generate_lam(speech, out, models if isinstance(models, LamGenerator) else find_lam(models_dir), episode, style_ref, z, temperature, seed, p)
+    episode = 0 if episode is None else episode
     prior, dvae = models if isinstance(models, tuple) else find_models(model, models_dir)
     n_ep = min(prior.cfg.episodes, dvae.cfg.episodes)
     if not 0 <= episode < n_ep: raise GenerateError(f"unknown episode id {episode}: the models know episodes 0..{n_ep - 1}")
@@ -125,13 +151,13 @@ def _cli_parser():
     ap.add_argument('--text', help="text instead of speech: said by espeak-ng (see --voice)")
     ap.add_argument('--voice', default='en-us', help="espeak-ng voice for --text (espeak-ng --voices lists them; e.g. en-us, en-gb-x-rp, en-us+f3)")
     ap.add_argument('--out', help="output MP4 (H.264 + AAC, 30 fps)")
-    ap.add_argument('--model', default='far', help="prior: far (fast) or mar (a Memcode per step), or a path to a prior's model.pt")
-    ap.add_argument('--episode', type=int, default=0, help="episode id: the studio, look and camera of that episode")
+    ap.add_argument('--model', default='far', help="far (fast) or mar (a Memcode per step), a path to a prior's model.pt, or lam: the Listen-and-Move baseline")
+    ap.add_argument('--episode', type=int, default=None, help="episode id: the studio, look and camera of that episode (default 0; lam knows only the one it learned)")
     ap.add_argument('--style-ref', '--style_ref', dest='style_ref', help="style copy: a reference video whose style the presenter takes")
     ap.add_argument('--style-seed', '--style_seed', dest='style_seed', type=int, default=0, help="style sampling: the seed of z_l ~ N(0, I) (when no --style-ref)")
     ap.add_argument('--temperature', type=float, default=1.0, help="sampling temperature of the prior (0: most likely codes)")
     ap.add_argument('--seed', type=int, default=0, help="seed of the prior's sampling")
-    ap.add_argument('--models-dir', '--models_dir', dest='models_dir', default='models', help="where dvae_mem16/, far/ and mar/ live")
+    ap.add_argument('--models-dir', '--models_dir', dest='models_dir', default='models', help="where dvae_mem16/, far/, mar/ and lam/ live")
     return ap
 
 def nwt_generate(argv=None):

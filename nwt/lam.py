@@ -13,13 +13,17 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .dvae import act
 from .critics import CriticOutput, sample_scores, gradient_penalty
-from .train import Task, fit
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from tqdm.auto import tqdm
+from .train import Task, fit, load_checkpoint
 
 # %% auto #0
 __all__ = ['ABLATION', 'ABLATION_NAMES', 'LamConfig', 'ablation_config', 'ablation_name', 'lam_features', 'MotionRNN',
            'NoiseInjection', 'ACIN', 'GenLayer', 'init_lam', 'DirConv', 'ConvGRUCell', 'VideoPrediction',
            'LamGenerator', 'detach_state', 'LamCritic', 'shuffle_time', 'lam_critic_loss', 'lam_generator_loss',
-           'LamTrainConfig', 'square_frames', 'episode_clips', 'clip_windows', 'LamTask', 'train_lam']
+           'LamTrainConfig', 'square_frames', 'episode_clips', 'clip_windows', 'LamTask', 'train_lam', 'lam_job',
+           'train_lam_jobs', 'load_lam', 'to_uint8', 'square_video', 'lam_generate']
 
 # %% ../nbs/60_listen_and_move.ipynb #78a2fab2
 @dataclass
@@ -362,6 +366,7 @@ class LamTrainConfig:
     betas: tuple = (0.3, 0.999)
     gp_lambda: float = 10.0
     alpha: float = 10.0
+    pixel_l1: float = 0.0         # weight of a pixel L1 term on the generator (not in the paper: 0)
 
 def square_frames(frames: np.ndarray, size: int) -> torch.Tensor:
     "uint8 frames (T, H, W, 3) -> float32 (T, 3, size, size) in [-1, 1]: the centred square crop, area-resized."
@@ -372,16 +377,19 @@ def square_frames(frames: np.ndarray, size: int) -> torch.Tensor:
 
 def episode_clips(prepared_dir, episode: int, split: str, size: int, sample_rate: int = 24000, fps: float = 30.0,
                   root=None) -> list[dict]:
-    "The prepared clips of `episode` in `split`, in time order: dicts with `id`, `frames` (T, 3, size, size) and `features` (T, 64); sources resolved against `root` (default: the working directory)."
+    "The prepared clips of `episode` in `split` (a name, or several joined by '+'), in time order: dicts with `id`, `frames` (T, 3, size, size), `features` (T, 64), `audio` and `truth` (the renderer's mouth openness per frame, or None); sources resolved against `root` (default: the working directory), else looked for in the `raw` folder beside `prepared_dir`."
     from nwt.prep import read_manifest, load_audio
     d = Path(prepared_dir); root = Path(root) if root is not None else Path('.')
-    rows = sorted((r for r in read_manifest(d) if r['episode_id'] == episode and r['split'] == split), key=lambda r: r['t0'])
+    rows = sorted((r for r in read_manifest(d) if r['episode_id'] == episode and r['split'] in split.split('+')), key=lambda r: r['t0'])
     if not rows: raise ValueError(f"{d/'manifest.csv'}: no {split} clips of episode {episode}")
     out = []
     for r in rows:
         frames = np.load(d/r['frames_path'], mmap_mode='r')
-        audio = load_audio(root/r['source'], sample_rate, r['t0'], r['frames'] / fps)
-        out.append(dict(id=r['id'], frames=square_frames(frames, size),
+        src = root/r['source']
+        if not src.exists() and (d.parent/'raw'/src.name).exists(): src = d.parent/'raw'/src.name   # the footage moved with its prepared data
+        audio = load_audio(src, sample_rate, r['t0'], r['frames'] / fps)
+        truth = np.load(d/r['truth_path'])['mouth_open'][:len(frames)] if r.get('truth_path') else None
+        out.append(dict(id=r['id'], frames=square_frames(frames, size), audio=audio, truth=truth,
                         features=torch.from_numpy(lam_features(audio, sample_rate, len(frames), fps))))
     return out
 
@@ -394,8 +402,9 @@ class LamTask(Task):
     name = 'Listen-and-Move'
     desc = None
     leave = True
-    def __init__(self, clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, seed: int = 0):
+    def __init__(self, clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, seed: int = 0, info: dict | None = None):
         super().__init__()
+        self.extra = dict(info or {})
         self.cfg, self.tc, self.clips, self.variant = cfg, tc, clips, ablation_name(cfg)
         self.windows = clip_windows(clips, tc.window)
         if not self.windows: raise ValueError(f"no clip has {tc.window} frames (the training window)")
@@ -423,8 +432,9 @@ class LamTask(Task):
         for m in (self.d_i, self.d_v): m.requires_grad_(False)
         lg, sg = lam_generator_loss(self.d_i, self.d_v, real, fake, self.tc.alpha, self.gen)
         for m in (self.d_i, self.d_v): m.requires_grad_(True)
-        l1 = (fake.detach() - real).abs().mean()
-        return dict(critic=ld, gen=lg), dict(sd, **sg, loss_critic=ld.detach(), loss_gen=lg.detach(), pixel_l1=l1)
+        l1 = (fake - real).abs().mean()
+        if self.tc.pixel_l1: lg = lg + self.tc.pixel_l1 * l1
+        return dict(critic=ld, gen=lg), dict(sd, **sg, loss_critic=ld.detach(), loss_gen=lg.detach(), pixel_l1=l1.detach())
 
     def update(self, losses: dict, step: int):
         og, od = self.optimizers['opt_g'], self.optimizers['opt_d']
@@ -437,15 +447,73 @@ class LamTask(Task):
         self.carry = s.get('carry')
         if 'generator' in s: self.gen.set_state(s['generator'])
     def meta(self) -> dict:
-        return dict(lam=asdict(self.cfg), train=dict(asdict(self.tc), betas=list(self.tc.betas)), variant=self.variant)
+        return dict(lam=asdict(self.cfg), train=dict(asdict(self.tc), betas=list(self.tc.betas)), variant=self.variant, info=self.extra)
     def export(self) -> dict: return dict(model=self.g.state_dict(), **self.meta())
     def info(self) -> dict: return dict(variant=self.variant, windows=len(self.windows))
     def postfix(self, last: dict) -> dict: return dict(l1=f"{last['pixel_l1']:.3f}")
 
 def train_lam(clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, steps: int, out=None, seed: int = 0,
-              resume: bool = False, log_dir=None, progress: bool = True, ckpt_every: int = 100, log_every: int = 10) -> tuple[LamGenerator, dict]:
-    "Train one Listen-and-Move model through the project's loop (`nwt.train.fit`): progress bar, atomic checkpoints with exact resume, non-finite guard, dvclive curves; returns (generator in eval mode, summary)."
-    task = LamTask(clips, cfg, tc, seed)
+              resume: bool = False, log_dir=None, progress: bool = True, ckpt_every: int = 100, log_every: int = 10,
+              info: dict | None = None) -> tuple[LamGenerator, dict]:
+    "Train one Listen-and-Move model through the project's loop (`nwt.train.fit`): progress bar, atomic checkpoints with exact resume, non-finite guard, dvclive curves; `info` (e.g. the episode) is stored in model.pt; returns (generator in eval mode, summary)."
+    task = LamTask(clips, cfg, tc, seed, info)
     s = fit(task, steps, out, seed=seed, resume=resume, log_dir=log_dir, progress=progress, ckpt_every=ckpt_every,
             log_every=log_every, reseed=False)
     return task.g.eval(), s
+
+# %% ../nbs/60_listen_and_move.ipynb #9bacbb3d
+def lam_job(clips: list[dict], job: dict) -> dict:
+    "Train one model on one thread; `job`: `cfg` and `tc` (LamConfig / LamTrainConfig fields), `steps`, `out`, optional `seed`, `log_dir`, `ckpt_every`, `log_every`, `resume`, `info`. Returns fit's summary with the job."
+    torch.set_num_threads(1)
+    _, s = train_lam(clips, LamConfig(**job['cfg']), LamTrainConfig(**job['tc']), job['steps'], job['out'], job.get('seed', 0),
+                     resume=job.get('resume', False), log_dir=job.get('log_dir'), progress=False, ckpt_every=job.get('ckpt_every', 100),
+                     log_every=job.get('log_every', 10), info=job.get('info'))
+    return dict(s, job=job)
+
+def train_lam_jobs(clips: list[dict], jobs: list[dict], workers: int = 2, progress: bool = True) -> list[dict]:
+    "Run `lam_job` for every job in `workers` one-thread processes (in this process, one thread, when `workers` <= 1); summaries in job order."
+    bar = tqdm(total=len(jobs), desc='Listen-and-Move models', disable=not progress)
+    if workers <= 1:
+        threads = torch.get_num_threads(); out = []
+        try:
+            for j in jobs: out.append(lam_job(clips, j)); bar.update()
+        finally: torch.set_num_threads(threads)
+    else:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as ex:
+            futures = [ex.submit(lam_job, clips, j) for j in jobs]
+            for f in futures: f.result(); bar.update()
+            out = [f.result() for f in futures]
+    bar.close()
+    return out
+
+# %% ../nbs/60_listen_and_move.ipynb #90dfbb59
+def load_lam(path, device='cpu') -> LamGenerator:
+    "A trained Listen-and-Move generator (eval mode) from the model.pt `train_lam` writes, with `variant`, `step`, `train_cfg` and `info` (e.g. its episode) set on it."
+    path = Path(path)
+    if not path.is_file(): raise FileNotFoundError(f"{path}: no trained Listen-and-Move model here (run `dvc repro train_lam` first)")
+    ck = load_checkpoint(path)
+    if 'lam' not in ck or 'model' not in ck: raise RuntimeError(f"{path}: not a Listen-and-Move model.pt (no lam config)")
+    g = LamGenerator(LamConfig(**ck['lam'])); g.load_state_dict(ck['model'])
+    g.variant, g.step, g.train_cfg, g.info = ck.get('variant', ablation_name(g.cfg)), ck.get('step', 0), ck.get('train', {}), ck.get('info', {})
+    return g.to(device).eval()
+
+def to_uint8(video: torch.Tensor) -> np.ndarray:
+    "Frames (T, 3, N, N) in [-1, 1] -> RGB uint8 (T, N, N, 3)."
+    return ((video.detach().float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).contiguous().numpy()
+
+def square_video(frames: np.ndarray, size: int) -> np.ndarray:
+    "RGB uint8 frames (T, H, W, 3) framed as the baseline sees them: the centred square crop, area-resized to size x size, uint8."
+    return to_uint8(square_frames(frames, size))
+
+@torch.no_grad()
+def lam_generate(g: LamGenerator, features, seed: int = 0, chunk: int = 64) -> np.ndarray:
+    "RGB uint8 video (T, N, N, 3) for sound features (T, bands): from the zero state, `chunk` frames at a time with the state carried; the motion noise e and the per-pixel injected noise drawn with `seed` (the global RNG is left as it was)."
+    f = torch.as_tensor(np.asarray(features), dtype=torch.float32)
+    if f.ndim != 2 or f.shape[1] != g.cfg.bands: raise ValueError(f"sound features should be (frames, {g.cfg.bands}), got {tuple(f.shape)}")
+    e = torch.randn(1, len(f), g.cfg.noise, generator=torch.Generator().manual_seed(seed))
+    out, state = [], None
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)                                          # NoiseInjection draws from the global RNG
+        for s in range(0, len(f), chunk):
+            v, state = g(f[None, s:s + chunk], state, e[:, s:s + chunk]); out.append(v[0])
+    return to_uint8(torch.cat(out))

@@ -27,8 +27,9 @@ from .critics import make_critics, critic_view, critic_terms, generator_terms, k
 from .prep import ClipDataset, read_manifest, to_video_tensor
 
 # %% auto #0
-__all__ = ['train_batch', 'load_dvae', 'lr_factor', 'DVAETask', 'train_dvae', 'nwt_train_dvae', 'to_unit', 'reconstruct',
-           'thumbnail_upsampled', 'code_stats', 'evaluate_dvae', 'plot_recon', 'busiest_memcode', 'plot_head_edit']
+__all__ = ['train_batch', 'load_dvae', 'lr_factor', 'run_length', 'DVAETask', 'train_dvae', 'nwt_train_dvae', 'to_unit',
+           'reconstruct', 'thumbnail_upsampled', 'code_stats', 'evaluate_dvae', 'plot_recon', 'busiest_memcode',
+           'plot_head_edit']
 
 # %% ../nbs/12_train_dvae.ipynb #447fe639
 def train_batch(ds: ClipDataset, step: int, batch: int, d: Dist = Dist(), seed: int = 0, crop=(), align: int = 1):
@@ -68,11 +69,17 @@ def lr_factor(step: int, steps: int, warmup: int = 0, schedule: str = 'constant'
     t = min(1.0, (step - warmup) / max(1, steps - warmup - 1))
     return final + (1 - final) * 0.5 * (1 + math.cos(math.pi * t))
 
+def run_length(tp: TrainDVAEParams, grid: str) -> tuple[int, int]:
+    "(steps, critics_from) of `grid`: train_dvae's, or for Mem8 with `mem8_steps` > 0 that many steps and the pixel warm-up scaled in proportion."
+    if grid != 'mem8' or not tp.mem8_steps: return tp.steps, tp.critics_from
+    return tp.mem8_steps, round(tp.critics_from * tp.mem8_steps / tp.steps)
+
 class DVAETask(Task):
     "dVAE-Adv for `nwt.train.fit`: Algorithm 2's two losses from one forward pass, then a critic step and a generator step."
     def __init__(self, prepared, grid: str, p: Params, steps: int, d: Dist):
         super().__init__()
         tp = self.tp = p.train_dvae; self.p, self.grid, self.steps = p, grid, steps
+        self.critics_from = run_length(tp, grid)[1]
         self.name, self.desc, self.frames_per_step = grid, f'dVAE-Adv {grid}', tp.batch * tp.window
         self.cfg = cfg = dvae_config(p, grid, episodes=_episodes(prepared))
         self.ds = ClipDataset(prepared, 'train', window=tp.window, seed=tp.seed)
@@ -108,7 +115,7 @@ class DVAETask(Task):
         f = lr_factor(step, self.steps, tp.warmup, tp.lr_schedule, tp.lr_final)
         for o, lr in ((self.optimizers['opt_g'], tp.lr), (self.optimizers['opt_d'], tp.critic_lr)):
             for g in o.param_groups: g['lr'] = lr * f
-        adversarial = step >= tp.critics_from
+        adversarial = step >= self.critics_from
         T = x.shape[2]
         frames = (torch.randperm(T, device=x.device)[:tp.critic_frames].sort().values
                   if adversarial and 0 < tp.critic_frames < T else None)
@@ -167,7 +174,7 @@ def train_dvae(prepared, out, grid: str = 'mem16', params: Params | None = None,
                resume: bool = False, log_dir=None, progress: bool = True, device=None) -> dict:
     "Train dVAE-Adv on the train split of `prepared` into `out` (checkpoint.pt, model.pt); returns a summary. Works under torchrun."
     p = params or load_params(); tp: TrainDVAEParams = p.train_dvae
-    steps = tp.steps if steps is None else steps
+    steps = run_length(tp, grid)[0] if steps is None else steps
     d = setup_distributed()
     if device is not None: d.device = torch.device(device)
     return fit(DVAETask(prepared, grid, p, steps, d), steps, out, d, seed=tp.seed, resume=resume, log_dir=log_dir,
