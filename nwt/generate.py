@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from .config import load_params, PrepParams
-from .prep import load_audio, aligned_audio_features, PrepError, to_video_tensor
+from .prep import load_audio, aligned_audio_features, align_audio, PrepError, to_video_tensor
 from .synth import write_video, Espeak
 from .dvae import DVAE
 from .train import weights_digest
@@ -108,7 +108,7 @@ def _generate_lam(speech: np.ndarray, out, g: LamGenerator, episode, style_ref, 
     if style_ref is not None or z is not None: raise GenerateError("--style-ref: Listen-and-Move has no style input (it learned one episode's look)")
     if temperature != 1.0: raise GenerateError("--temperature: Listen-and-Move has no sampling temperature (its noise is drawn with --seed)")
     n = int(round(len(speech) / p.sample_rate * p.fps))
-    speech, _ = aligned_audio_features(speech, n, p)
+    speech = align_audio(speech, n, p)
     t0 = time.perf_counter()
     frames = lam_generate(g, lam_features(speech, p.sample_rate, n, p.fps, bands=g.cfg.bands), seed)
     t_gen = time.perf_counter() - t0

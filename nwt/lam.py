@@ -13,10 +13,9 @@ import torch.nn as nn
 import torch.nn.functional as F
 from .dvae import act
 from .critics import CriticOutput, sample_scores, gradient_penalty
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from tqdm.auto import tqdm
-from .train import Task, fit, load_checkpoint
+from functools import partial
+from .train import Task, fit, load_checkpoint, run_jobs
+from .codec import to_frames
 
 # %% auto #0
 __all__ = ['ABLATION', 'ABLATION_NAMES', 'LamConfig', 'ablation_config', 'ablation_name', 'lam_features', 'MotionRNN',
@@ -471,20 +470,8 @@ def lam_job(clips: list[dict], job: dict) -> dict:
     return dict(s, job=job)
 
 def train_lam_jobs(clips: list[dict], jobs: list[dict], workers: int = 2, progress: bool = True) -> list[dict]:
-    "Run `lam_job` for every job in `workers` one-thread processes (in this process, one thread, when `workers` <= 1); summaries in job order."
-    bar = tqdm(total=len(jobs), desc='Listen-and-Move models', disable=not progress)
-    if workers <= 1:
-        threads = torch.get_num_threads(); out = []
-        try:
-            for j in jobs: out.append(lam_job(clips, j)); bar.update()
-        finally: torch.set_num_threads(threads)
-    else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as ex:
-            futures = [ex.submit(lam_job, clips, j) for j in jobs]
-            for f in futures: f.result(); bar.update()
-            out = [f.result() for f in futures]
-    bar.close()
-    return out
+    "Run `lam_job` for every job in `workers` one-thread processes (in this process, one thread, when `workers` <= 1: `nwt.train.run_jobs`); summaries in job order."
+    return run_jobs(partial(lam_job, clips), jobs, workers, 'Listen-and-Move models', progress)
 
 # %% ../nbs/60_listen_and_move.ipynb #90dfbb59
 def load_lam(path, device='cpu') -> LamGenerator:
@@ -498,8 +485,8 @@ def load_lam(path, device='cpu') -> LamGenerator:
     return g.to(device).eval()
 
 def to_uint8(video: torch.Tensor) -> np.ndarray:
-    "Frames (T, 3, N, N) in [-1, 1] -> RGB uint8 (T, N, N, 3)."
-    return ((video.detach().float().clamp(-1, 1) + 1) * 127.5).round().byte().permute(0, 2, 3, 1).contiguous().numpy()
+    "Frames (T, 3, N, N) in [-1, 1] -> RGB uint8 (T, N, N, 3), rounded as `nwt.codec.to_frames` rounds a decoded clip."
+    return to_frames(video.detach().transpose(0, 1))
 
 def square_video(frames: np.ndarray, size: int) -> np.ndarray:
     "RGB uint8 frames (T, H, W, 3) framed as the baseline sees them: the centred square crop, area-resized to size x size, uint8."

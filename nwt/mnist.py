@@ -4,8 +4,7 @@
 
 # %% ../nbs/50_mnist.ipynb #47dd07ff
 from __future__ import annotations
-import math, time, multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+import math, time
 from functools import partial
 from pathlib import Path
 from contextlib import nullcontext
@@ -15,9 +14,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
-from tqdm.auto import tqdm
 from .config import MnistParams
-from .train import Dist, Task, fit
+from .train import Dist, Task, fit, run_jobs
 from .dvae import act, init_weights, to_channels_last
 from .memcodes import Memcodes, hamming, beta_norm
 from .critics import PatchCritic, CriticOutput, critic_terms, generator_terms, sample_scores, kl_weight
@@ -333,19 +331,8 @@ def rebuild(result: dict, p: MnistParams) -> tuple[MnistDVAE, MnistCritic | None
             net(result['classifier'], lambda: classifier_net(p)))
 
 def train_jobs(data: MnistData, jobs: list[dict], p: MnistParams, workers: int | None = None, progress: bool = True) -> list[dict]:
-    "Run `mnist_job` for every job, in `workers` (default `p.workers`) one-thread processes; results in job order."
-    workers = p.workers if workers is None else workers
-    bar = tqdm(total=len(jobs), desc='MNIST models', disable=not progress)
-    if workers <= 1:
-        out = []
-        for j in jobs: out.append(mnist_job(data, j, p)); bar.update()
-    else:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as ex:
-            futures = [ex.submit(mnist_job, data, j, p) for j in jobs]
-            for f in futures: f.result(); bar.update()
-            out = [f.result() for f in futures]
-    bar.close()
-    return out
+    "Run `mnist_job` for every job, in `workers` (default `p.workers`) one-thread processes (`nwt.train.run_jobs`); results in job order."
+    return run_jobs(partial(mnist_job, data, p=p), jobs, p.workers if workers is None else workers, 'MNIST models', progress)
 
 # %% ../nbs/50_mnist.ipynb #c280c8d2
 @torch.no_grad()

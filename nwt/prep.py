@@ -22,7 +22,7 @@ from .synth import ffmpeg_exe, load_truth, VideoWriter, write_wav
 __all__ = ['SEGMENT_SUFFIXES', 'MANIFEST_COLS', 'MAX_EXAMPLES', 'PrepError', 'ffmpeg_reason', 'probe', 'write_test_clip',
            'barcode_index', 'split_episode', 'video_packets', 'constant_rate', 'count_frames', 'scaled', 'trim_window',
            'iter_frames', 'read_frames', 'mask_overlays', 'NpyWriter', 'load_audio', 'iter_audio', 'log_mel',
-           'aligned_audio_features', 'write_clip_mel', 'truth_for_clip', 'read_review', 'assign_splits',
+           'align_audio', 'aligned_audio_features', 'write_clip_mel', 'truth_for_clip', 'read_review', 'assign_splits',
            'prepare_episode', 'footage_files', 'name_problems', 'prepare_dataset', 'read_manifest', 'to_video_tensor',
            'ClipDataset', 'make_loader', 'smoke_dataset', 'prep_metrics', 'nwt_prep']
 
@@ -267,11 +267,15 @@ def log_mel(audio: np.ndarray, p: PrepParams, center: bool = True) -> np.ndarray
                                        n_mels=p.n_mels, fmin=p.fmin, fmax=p.fmax)
     return np.log(np.maximum(m, 1e-5)).T.astype(np.float32)
 
+def align_audio(audio: np.ndarray, n_frames: int, p: PrepParams) -> np.ndarray:
+    "Audio at `p.sample_rate` padded with silence or cut to exactly `n_frames` video frames."
+    spf = p.sample_rate // p.fps
+    return np.pad(audio, (0, max(0, n_frames * spf - len(audio))))[: n_frames * spf]
+
 def aligned_audio_features(audio: np.ndarray, n_frames: int, p: PrepParams):
     "Pad or cut 24 kHz audio to `n_frames` video frames and return (audio, mel with 4 rows per video frame)."
-    spf = p.sample_rate // p.fps
-    audio = np.pad(audio, (0, max(0, n_frames * spf - len(audio))))[: n_frames * spf]
-    per = spf // p.hop
+    audio = align_audio(audio, n_frames, p)
+    per = p.sample_rate // p.fps // p.hop
     return audio, log_mel(audio, p)[: n_frames * per]
 
 def write_clip_mel(path, out, offset: float, duration: float, n_frames: int, p: PrepParams, chunk_s: float = 60.0) -> Path:

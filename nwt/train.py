@@ -4,7 +4,8 @@
 
 # %% ../nbs/05_train.ipynb #7cd9dec6
 from __future__ import annotations
-import hashlib, os, pickle, resource, shutil, sys, time
+import hashlib, multiprocessing, os, pickle, resource, shutil, sys, time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import numpy as np
 import torch
@@ -17,7 +18,7 @@ from .config import atomic_path
 __all__ = ['RUN_KEYS', 'Dist', 'setup_distributed', 'all_true', 'step_seed', 'rng_state', 'set_rng_state', 'WriteFailed',
            'save_torch', 'save_checkpoint', 'UnsafeCheckpoint', 'load_checkpoint', 'weights_digest', 'TrainingDiverged',
            'ResumeMismatch', 'training_knobs', 'config_diff', 'resume_mismatch', 'run_cli', 'Task', 'live_logger',
-           'peak_memory_mb', 'fit']
+           'peak_memory_mb', 'fit', 'run_jobs']
 
 # %% ../nbs/05_train.ipynb #18df7027
 class Dist:
@@ -286,3 +287,20 @@ def fit(task: Task, steps: int, out=None, d: Dist | None = None, *, seed: int = 
     if d.main and out is not None:
         save_torch(out/'model.pt', dict(**task.export(), step=steps, summary=summary))
     return summary
+
+# %% ../nbs/05_train.ipynb #f1fdba1c
+def run_jobs(fn, jobs: list, workers: int = 2, desc: str = 'jobs', progress: bool = True) -> list:
+    "`fn(job)` for every job, in `workers` spawned processes (here, one after another, when `workers` <= 1, restoring torch's thread count); results in job order, with a progress bar over jobs."
+    bar = tqdm(total=len(jobs), desc=desc, disable=not progress)
+    try:
+        if workers <= 1:
+            threads, out = torch.get_num_threads(), []
+            try:
+                for j in jobs: out.append(fn(j)); bar.update()
+            finally: torch.set_num_threads(threads)
+            return out
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context('spawn')) as ex:
+            futures = [ex.submit(fn, j) for j in jobs]
+            for f in futures: f.result(); bar.update()
+            return [f.result() for f in futures]
+    finally: bar.close()
