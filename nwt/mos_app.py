@@ -4,14 +4,16 @@
 
 # %% ../nbs/71_mos_app.ipynb #19ef5277
 from __future__ import annotations
-import argparse, contextlib, os, secrets, socket, sqlite3, subprocess, sys, time
+import argparse, collections, contextlib, http.client, logging, os, random, re, secrets, socket, sqlite3, subprocess, sys, threading, time, urllib.parse
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
 from flask import Flask, abort, redirect, request, render_template_string, send_from_directory, url_for
 from .mos import read_study, study_videos, open_db, ratings_from_db, write_ratings_csv, StudyError
 
 # %% auto #0
-__all__ = ['SCALE', 'QUESTIONS', 'CHROMIUM_ARGS', 'create_app', 'nwt_mos', 'browser', 'free_port', 'running',
+__all__ = ['SCALE', 'QUESTIONS', 'BUSY_TIMEOUT_S', 'WRITE_RETRIES', 'SERVE_THREADS', 'SERVE_CONNECTIONS', 'CHROMIUM_ARGS',
+           'use_wal', 'create_app', 'nwt_mos', 'crowd', 'missing_ratings', 'browser', 'free_port', 'running',
            'scripted_participant']
 
 # %% ../nbs/71_mos_app.ipynb #e8881c5b
@@ -84,13 +86,36 @@ _DONE = """<h1>Thank you!</h1><p>You have rated all videos of your task. Your co
 # %% ../nbs/71_mos_app.ipynb #7fbfa305
 def _now() -> str: return datetime.now(timezone.utc).isoformat(timespec='milliseconds')
 
-@contextlib.contextmanager
-def _transaction(con):
-    "BEGIN IMMEDIATE ... COMMIT, rolled back on any exception: a submission is written whole or not at all."
-    con.execute('BEGIN IMMEDIATE')
-    try: yield con
-    except BaseException: con.execute('ROLLBACK'); raise
-    con.execute('COMMIT')
+BUSY_TIMEOUT_S = 30.0    # how long a connection waits for another's write lock before SQLite says "database is locked"
+WRITE_RETRIES = 4        # a write that still loses the race is run again (from its reads on) this many times
+
+def _locked(e: Exception) -> bool:
+    "Whether `e` is SQLite's answer to a lock it could not get in time."
+    return isinstance(e, sqlite3.OperationalError) and ('locked' in str(e) or 'busy' in str(e))
+
+def _write(con, fn, retries: int = WRITE_RETRIES, queue: threading.Lock | None = None):
+    "`fn(con)` inside BEGIN IMMEDIATE ... COMMIT: written whole or not at all. A transaction that cannot get the write lock (busy timeout passed) is rolled back and run again, reads included, up to `retries` times, after a short random pause. `queue`: a lock the threads of one process take in turn before SQLite's (no busy-waiting among them)."
+    for attempt in range(retries + 1):
+        try:
+            with queue or contextlib.nullcontext():
+                con.execute('BEGIN IMMEDIATE')
+                try: out = fn(con)
+                except BaseException:
+                    if con.in_transaction: con.execute('ROLLBACK')
+                    raise
+                con.execute('COMMIT'); return out
+        except sqlite3.OperationalError as e:
+            if con.in_transaction: con.execute('ROLLBACK')
+            if not _locked(e) or attempt == retries: raise
+            time.sleep(random.uniform(0.05, 0.25) * (attempt + 1))
+
+def use_wal(db) -> str:
+    "Put the database `db` in write-ahead-log mode (kept in the file): readers never wait for the writer nor the writer for readers; one writer at a time."
+    con = sqlite3.connect(db, timeout=BUSY_TIMEOUT_S)
+    try: mode = con.execute('PRAGMA journal_mode=WAL').fetchone()[0]
+    finally: con.close()
+    if mode.lower() != 'wal': raise StudyError(f"{db}: SQLite cannot use a write-ahead log here (journal mode {mode}); put the database on a local disk")
+    return mode
 
 class _Reject(Exception):
     "A request refused with an HTTP status and one line; nothing was written."
@@ -99,7 +124,7 @@ class _Reject(Exception):
 def create_app(study, db) -> Flask:
     "The rating application for the study folder `study`, storing into the SQLite database `db` (created and migrated)."
     study = Path(study).resolve(); m = read_study(study)
-    open_db(db, m['digest']).close()
+    open_db(db, m['digest']).close(); use_wal(db)
     hits = {h['id']: h for h in m['hits']}
     exps, seen, turn = list(m['experiments']), {}, {}       # assignment order among equally used HITs: experiments in turn
     for h in m['hits']:
@@ -107,9 +132,10 @@ def create_app(study, db) -> Flask:
     media_files = set(study_videos(m))
     app = Flask(__name__)
     app.config.update(DB=str(db))
+    queue = threading.Lock()          # this process's writers take turns here, then SQLite's lock (held for a few statements)
 
     def connect():
-        con = sqlite3.connect(app.config['DB'], isolation_level=None, timeout=5.0); con.row_factory = sqlite3.Row
+        con = sqlite3.connect(app.config['DB'], isolation_level=None, timeout=BUSY_TIMEOUT_S); con.row_factory = sqlite3.Row
         con.execute('PRAGMA foreign_keys = ON'); return con
 
     def form(expected: set) -> dict:
@@ -154,16 +180,17 @@ def create_app(study, db) -> Flask:
         if any(v not in ('yes', 'no') for v in f.values()): raise _Reject(400, "answers must be yes or no")
         ok = all(v == 'yes' for v in f.values())
         token = secrets.token_urlsafe(16)
+        agent = request.headers.get('User-Agent', '')[:300]
+        def enrol(con):
+            hit = None
+            if ok:
+                counts = dict(con.execute("SELECT hit, COUNT(*) FROM participants WHERE hit IS NOT NULL AND status NOT IN ('failed_setup') GROUP BY hit").fetchall())
+                hit = hits[min(hits, key=lambda h: (counts.get(h, 0), turn[h]))]
+            con.execute('INSERT INTO participants (id, created, status, native, headphones, hearing, experiment, hit, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
+                        (token, _now(), 'setup' if ok else 'not_qualified', *(int(f[k] == 'yes') for k, _ in QUESTIONS),
+                         hit and hit['experiment'], hit and hit['id'], agent))
         con = connect()
-        try:
-            with _transaction(con):
-                hit = None
-                if ok:
-                    counts = dict(con.execute("SELECT hit, COUNT(*) FROM participants WHERE hit IS NOT NULL AND status NOT IN ('failed_setup') GROUP BY hit").fetchall())
-                    hit = hits[min(hits, key=lambda h: (counts.get(h, 0), turn[h]))]
-                con.execute('INSERT INTO participants (id, created, status, native, headphones, hearing, experiment, hit, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)',
-                            (token, _now(), 'setup' if ok else 'not_qualified', *(int(f[k] == 'yes') for k, _ in QUESTIONS),
-                             hit and hit['experiment'], hit and hit['id'], request.headers.get('User-Agent', '')[:300]))
+        try: _write(con, enrol, queue=queue)
         finally: con.close()
         if not ok: return _html('Thank you', _STOP, message="Thank you for your interest. This study needs participants whose mother tongue "
                                 "is English, who listen with headphones and who have normal hearing, so we cannot ask you to continue.")
@@ -189,14 +216,15 @@ def create_app(study, db) -> Flask:
             f = form({f'pair{i + 1}' for i in range(len(m['setup']))})
             if any(v not in ('a', 'b') for v in f.values()): raise _Reject(400, "each pair's answer must be a or b")
             right = [f[f'pair{i + 1}'] == pr['better'] for i, pr in enumerate(m['setup'])]
-            with _transaction(con):
+            passed = sum(right) >= 3
+            def answer(con):
                 if con.execute('SELECT status FROM participants WHERE id = ?', (token,)).fetchone()[0] != 'setup':
                     raise _Reject(409, "the setup section is already answered")
                 for i, pr in enumerate(m['setup']):
                     con.execute('INSERT INTO answers (participant, phase, position, video, choice, correct, created) VALUES (?, ?, ?, ?, ?, ?, ?)',
                                 (token, 'setup', i, pr['id'], f[f'pair{i + 1}'], int(right[i]), _now()))
-                passed = sum(right) >= 3
                 con.execute('UPDATE participants SET setup_correct = ?, status = ? WHERE id = ?', (sum(right), 'training' if passed else 'failed_setup', token))
+            _write(con, answer, queue=queue)
             return redirect(url_for('rate', token=token) if passed else url_for('stopped', token=token), 303)
         finally: con.close()
 
@@ -231,7 +259,7 @@ def create_app(study, db) -> Flask:
             seq = dict(plan(p))
             if f['phase'] not in seq: raise _Reject(400, "phase must be training or rating")
             if f['video'] not in {it['video'] for it in seq[f['phase']]}: raise _Reject(403, "that video is not in your HIT")
-            with _transaction(con):
+            def record(con):
                 nxt = next_item(con, p)
                 if nxt is None or (f['phase'], pos, f['video']) != (nxt[0], nxt[1], nxt[2]['video']):
                     raise _Reject(409, "that video is already rated or not the one you are at")
@@ -242,6 +270,8 @@ def create_app(study, db) -> Flask:
                     con.execute("UPDATE participants SET status = 'done', completion_code = ? WHERE id = ?", (secrets.token_hex(4).upper(), token))
                 elif after[0] != p['status']:
                     con.execute('UPDATE participants SET status = ? WHERE id = ?', (after[0], token))
+                return after
+            after = _write(con, record, queue=queue)
             return redirect(url_for('done', token=token) if after is None else url_for('rate', token=token), 303)
         finally: con.close()
 
@@ -259,6 +289,9 @@ def create_app(study, db) -> Flask:
     return app
 
 # %% ../nbs/71_mos_app.ipynb #09fc1767
+SERVE_THREADS = 8          # waitress worker threads: requests handled at once (the rest wait in its queue, not refused)
+SERVE_CONNECTIONS = 1024   # open connections waitress accepts (and its listen backlog): a crowd arriving at once
+
 def _parser():
     ap = argparse.ArgumentParser(prog='nwt_mos', description="The MOS study of Table 1: serve the rating page, export the ratings.")
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -269,6 +302,7 @@ def _parser():
         a.add_argument('--db', default='data/mos/ratings/mos.sqlite', help="SQLite database of participants and answers (created if missing)")
     s.add_argument('--host', default='127.0.0.1', help="address to listen on (default: localhost only)")
     s.add_argument('--port', type=int, default=8000)
+    s.add_argument('--threads', type=int, default=SERVE_THREADS, help=f"worker threads of the WSGI server (default {SERVE_THREADS})")
     e.add_argument('--out', required=True, help="CSV file to write")
     return ap
 
@@ -283,9 +317,75 @@ def nwt_mos(argv=None):
         app = create_app(a.study, a.db)
     except (StudyError, OSError) as e:
         print(f"nwt_mos: {e}", file=sys.stderr); sys.exit(1)
-    from werkzeug.serving import run_simple
-    print(f"nwt_mos: serving {a.study} on http://{a.host}:{a.port}/ (answers into {a.db}); Ctrl-C stops", flush=True)
-    run_simple(a.host, a.port, app, threaded=True)
+    from waitress import serve
+    logging.getLogger('waitress.queue').setLevel(logging.ERROR)     # "task queue depth" on every queued request of a crowd
+    print(f"nwt_mos: serving {a.study} on http://{a.host}:{a.port}/ with waitress, {a.threads} threads (answers into {a.db}, "
+          f"SQLite in WAL mode); Ctrl-C stops", flush=True)
+    serve(app, host=a.host, port=a.port, threads=a.threads, connection_limit=SERVE_CONNECTIONS, backlog=SERVE_CONNECTIONS,
+          channel_timeout=120, ident='nwt_mos', _quiet=True)
+
+# %% ../nbs/71_mos_app.ipynb #ca60b0ba
+_HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+
+def _participant(base: str, manifest: dict, start: float, deadline: float, rng: random.Random) -> dict:
+    "One simulated participant over plain HTTP (one keep-alive connection): qualify, setup, every training and rating video, the completion page."
+    u = urllib.parse.urlsplit(base); log = dict(requests=[], ratings=[], code=None, error=None)
+    items = {it['video']: it for h in manifest['hits'] for it in h['items']}
+    conn = http.client.HTTPConnection(u.hostname, u.port, timeout=max(1.0, deadline - time.monotonic()))
+    def call(method, path, form=None):
+        if time.monotonic() > deadline: raise TimeoutError('the load test ran out of time')
+        body = urllib.parse.urlencode(form) if form is not None else None
+        hdr = {'Content-Type': 'application/x-www-form-urlencoded'} if form is not None else {}
+        t0 = time.monotonic()
+        try:
+            conn.request(method, path, body=body, headers=hdr); r = conn.getresponse(); data = r.read()
+        except (OSError, http.client.HTTPException):      # a dropped connection: reconnect once, as a browser would
+            conn.close(); conn.request(method, path, body=body, headers=hdr); r = conn.getresponse(); data = r.read()
+        log['requests'].append((method, path.split('/')[-1] or '/', r.status, time.monotonic() - t0))
+        if r.status >= 500: raise RuntimeError(f"{method} {path}: HTTP {r.status}")
+        return r.status, r.getheader('Location'), data.decode('utf-8', 'replace')
+    try:
+        time.sleep(max(0.0, start - time.monotonic()))
+        call('GET', '/')
+        st, loc, _ = call('POST', '/qualify', {k: 'yes' for k, _ in QUESTIONS})
+        token = loc.split('/p/')[1].split('/')[0]; call('GET', f'/p/{token}/setup')
+        st, loc, _ = call('POST', f'/p/{token}/setup', {f'pair{i + 1}': p['better'] for i, p in enumerate(manifest['setup'])})
+        while True:
+            st, loc, page = call('GET', f'/p/{token}/rate')
+            if st == 303 and loc.endswith('/done'): break
+            f = dict(_HIDDEN.findall(page)); it = items.get(f['video'], {})
+            score = it['expect'] if it.get('kind') == 'trap' else (5 if it.get('kind') == 'gold' else rng.randint(1, 5))
+            st, loc, _ = call('POST', f'/p/{token}/rate', dict(f, score=score))
+            if st != 303: raise RuntimeError(f"rating refused: HTTP {st}")
+            log['ratings'].append((token, f['phase'], int(f['position']), f['video'], score))
+            if loc.endswith('/done'): break
+        _, _, page = call('GET', f'/p/{token}/done')
+        m = re.search(r'id="code"[^>]*>\s*([0-9A-F]{8})', page); log['code'] = m and m.group(1)
+    except Exception as e: log['error'] = f"{type(e).__name__}: {e}"
+    finally: conn.close()
+    return log
+
+def crowd(base: str, manifest: dict, participants: int, within: float = 1.0, limit: float = 300.0, seed: int = 0) -> dict:
+    "`participants` simulated participants arriving at random within `within` seconds, each walking the whole HIT over HTTP as fast as the server answers; stops by itself after `limit` seconds. Returns counts, response times and the ratings the server accepted."
+    rng = random.Random(seed); t0 = time.monotonic(); deadline = t0 + limit
+    starts = sorted(t0 + rng.uniform(0, within) for _ in range(participants))
+    with ThreadPoolExecutor(max_workers=participants) as ex:
+        logs = list(ex.map(lambda a: _participant(base, manifest, a[0], deadline, random.Random(a[1])), zip(starts, range(participants))))
+    reqs = [r for l in logs for r in l['requests']]; ms = sorted(1e3 * r[3] for r in reqs)
+    pct = lambda q: round(ms[min(len(ms) - 1, int(q * len(ms)))], 1) if ms else None
+    errors = [l['error'] for l in logs if l['error']]
+    return dict(participants=participants, within_s=within, wall_s=round(time.monotonic() - t0, 1),
+                finished=sum(bool(l['code']) for l in logs), requests=len(reqs),
+                http_5xx=sum(r[2] >= 500 for r in reqs), errors=len(errors), first_errors=errors[:3],
+                median_ms=pct(0.5), p95_ms=pct(0.95), max_ms=round(ms[-1], 1) if ms else None,
+                ratings=[r for l in logs for r in l['ratings']])
+
+def missing_ratings(db, ratings: list) -> list:
+    "The accepted ratings (participant, phase, position, video, score) that the database `db` does not hold."
+    con = sqlite3.connect(f'file:{db}?mode=ro', uri=True, timeout=30.0)
+    try: have = set(con.execute('SELECT participant, phase, position, video, score FROM answers WHERE score IS NOT NULL').fetchall())
+    finally: con.close()
+    return [r for r in ratings if tuple(r) not in have]
 
 # %% ../nbs/71_mos_app.ipynb #6a1e4eb5
 CHROMIUM_ARGS = ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
@@ -313,6 +413,9 @@ def running(cmd: list, port: int, env: dict | None = None, timeout: float = 120.
                 if proc.poll() is not None: raise RuntimeError(f"{cmd[0]} exited before serving: {proc.stdout.read()[-2000:]}") from None
                 if time.monotonic() > deadline: raise RuntimeError(f"{cmd[0]} did not serve on port {port} within {timeout:.0f} s") from None
                 time.sleep(0.1)
+        tail = collections.deque(maxlen=200)           # keep reading its output, or a chatty server blocks on a full pipe
+        threading.Thread(target=lambda: tail.extend(proc.stdout), daemon=True).start()
+        proc.output_tail = tail
         yield proc
     finally:
         proc.terminate()
