@@ -17,7 +17,7 @@ export PATH := $(abspath $(BIN)):$(PATH)
 PIPLOG := $(VENV)/pip.log
 PIPQ := >>$(PIPLOG) 2>&1 || { cat $(PIPLOG); exit 1; }
 
-.PHONY: setup sysdeps data repro test readme docs lab clean-venv
+.PHONY: setup sysdeps data repro test readme docs lab gpu-check clean-venv
 setup: $(STAMP)
 
 $(STAMP):
@@ -48,6 +48,7 @@ data: setup
 	fi
 
 repro: setup data
+	@$(BIN)/nwt_machine
 	$(BIN)/dvc repro
 
 test: setup
@@ -63,6 +64,12 @@ docs: setup
 # JupyterLab from the project's venv (its python3 kernel imports nwt), opened at nbs/
 lab: setup
 	$(BIN)/jupyter lab --ServerApp.root_dir=nbs $$([ "$$(id -u)" = 0 ] && echo --allow-root)
+
+# The GPU check on a machine with one CUDA GPU (tools/gpu_check.py): the paper-size benchmark, then the gpu profile's
+# dVAE-Adv trained for a few minutes and evaluated; small result files in gpu_out/. TORCH=... picks a CUDA build of torch.
+gpu-check: setup data
+	$(BIN)/dvc repro prep
+	$(BIN)/python tools/gpu_check.py gpu_out/ --prepared data/prepared
 
 clean-venv:
 	rm -rf $(VENV)

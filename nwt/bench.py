@@ -10,12 +10,13 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
-from .train import Dist, step_seed
+from fastcore.script import call_parse
+from .train import Dist, step_seed, run_cli
 from .critics import critic_view, critic_terms, generator_terms, sample_scores, _penalty
 
 # %% auto #0
 __all__ = ['median_seconds', 'count_flops', 'matmul_gflops', 'conv_gflops', 'dvae_step_parts', 'dvae_step_rate', 'step_rate_in',
-           'markdown_table']
+           'markdown_table', 'stage_times', 'pipeline_estimate', 'nwt_machine']
 
 # %% ../nbs/13_bench.ipynb #00213b4f
 def median_seconds(fn, repeat: int = 7, warmup: int = 2) -> float:
@@ -105,7 +106,7 @@ _CHILD = textwrap.dedent('''
     import json, statistics, sys, time, torch
     from dataclasses import replace
     from nwt.config import load_params
-    from nwt.train import Dist, step_seed
+    from nwt.train import Dist, step_seed, run_cli
     from nwt.train_dvae import DVAETask
     from torch.utils.flop_counter import FlopCounterMode
     a = json.loads(sys.argv[1]); torch.set_num_threads(a['threads'])
@@ -126,15 +127,17 @@ _CHILD = textwrap.dedent('''
     sec = statistics.median(ts)
     print('RESULT ' + json.dumps(dict(ms_per_step=round(sec * 1e3, 1), frames_per_s=round(task.frames_per_step / sec, 1),
                                       gflop_per_step=round(fc.get_total_flops() / k / 1e9, 2),
-                                      gflops=round(fc.get_total_flops() / k / 1e9 / sec, 1), first_step_s=round(first, 1))))
+                                      gflops=round(fc.get_total_flops() / k / 1e9 / sec, 1), first_step_s=round(first, 1),
+                                      precision=getattr(task, 'precision', 'bf16' if task.tp.amp == 'bf16' else 'none'))))
 ''')
 
 def step_rate_in(src, params, prepared, overrides: dict | None = None, grid: str = 'mem16', profile: str = 'cpu',
-                 steps: int = 12, repeat: int = 3, total_steps: int = 1800, compile: bool = False, threads: int | None = None) -> dict:
-    "Frames/s of whole dVAE-Adv training steps, measured in a fresh process importing `nwt` from the source tree `src`."
+                 steps: int = 12, repeat: int = 3, total_steps: int = 1800, compile: bool = False, threads: int | None = None,
+                 env: dict | None = None) -> dict:
+    "Frames/s of whole dVAE-Adv training steps (and the precision the task chose), measured in a fresh process importing `nwt` from the source tree `src`, with `env` added to its environment."
     arg = dict(params=str(params), profile=profile, prepared=str(prepared), overrides=overrides or {}, grid=grid, steps=steps,
                repeat=repeat, total_steps=total_steps, compile=compile, threads=threads or torch.get_num_threads())
-    env = {**os.environ, 'PYTHONPATH': str(src), 'PYTHONWARNINGS': 'ignore'}
+    env = {**os.environ, 'PYTHONPATH': str(src), 'PYTHONWARNINGS': 'ignore', **(env or {})}
     r = subprocess.run([sys.executable, '-c', _CHILD, json.dumps(arg)], capture_output=True, text=True, env=env, cwd=str(src))
     line = [l for l in r.stdout.splitlines() if l.startswith('RESULT ')]
     if r.returncode or not line: raise RuntimeError(f"step_rate_in({src}): {(r.stderr or r.stdout).strip().splitlines()[-1] if (r.stderr or r.stdout).strip() else 'no output'}")
@@ -146,3 +149,63 @@ def markdown_table(rows: list[dict], cols: list[str] | None = None) -> str:
     fmt = lambda v: f"{v:,}" if isinstance(v, int) else str(v)
     return '\n'.join(['| ' + ' | '.join(cols) + ' |', '|' + '---|' * len(cols)] +
                       ['| ' + ' | '.join(fmt(r.get(c, '')) for c in cols) + ' |' for r in rows])
+
+# %% ../nbs/13_bench.ipynb #ac1b753c
+def _stage_record(name: str, m: dict) -> list | None:
+    "(stage, wall_s, machine) of one metrics file: its top-level `wall_s` and `machine`, or the sum over `models.*` (one stage per model)."
+    if 'wall_s' in m: return [dict(stage=name, wall_s=m['wall_s'], machine=m.get('machine'))]
+    models = m.get('models') or {}
+    return [dict(stage=f'{name}.{k}', wall_s=v['wall_s'], machine=v.get('machine')) for k, v in models.items()
+            if isinstance(v, dict) and 'wall_s' in v] or None
+
+def stage_times(metrics_dir) -> list[dict]:
+    "The stage wall times recorded in `metrics_dir`/*.json, each with the machine that recorded it (None where none is recorded)."
+    if not Path(metrics_dir).is_dir(): raise ValueError(f"{metrics_dir}: no such folder")
+    out = []
+    for f in sorted(Path(metrics_dir).glob('*.json')):
+        try: m = json.loads(f.read_text())
+        except (OSError, ValueError) as e: raise ValueError(f"{f}: not a metrics file ({e})") from None
+        out += _stage_record(f.stem, m) or []
+    return out
+
+def _rate(speed: dict, precision: str) -> float:
+    "Geometric mean of the matmul and conv GFLOP/s of `speed` at `precision` ('bf16' or 'fp32')."
+    p = 'bf16' if precision == 'bf16' else 'fp32'
+    return (speed[f'matmul_{p}_gflops'] * speed[f'conv_{p}_gflops']) ** 0.5
+
+def pipeline_estimate(metrics_dir, speed: dict | None = None, amp: str | None = None) -> dict:
+    "Each recorded stage's wall time scaled from its machine's speed to this one's (`speed`, default `cpu_speed()`; `amp` what 'auto' picks here); stages with no recorded speed keep their time."
+    from nwt.config import cpu_speed, choose_amp, precision_label
+    speed = speed or cpu_speed(); here = precision_label(amp or choose_amp('auto', speed=speed)); rows = []
+    for r in stage_times(metrics_dir):
+        mach = r['machine'] or {}; was = mach.get('precision') if isinstance(mach.get('precision'), str) else 'fp32'
+        prec = here if 'bf16' in was else 'fp32'           # a stage that autocast picks again here; the rest stay fp32
+        scale = _rate(mach['speed'], was.split('/')[0]) / _rate(speed, prec) if mach.get('speed') else 1.0
+        rows.append(dict(stage=r['stage'], recorded_s=r['wall_s'], recorded_precision=was, precision_here=prec,
+                         scale=round(scale, 2), estimate_s=round(r['wall_s'] * scale, 1)))
+    return dict(precision=here, rows=rows, recorded_s=round(sum(r['recorded_s'] for r in rows), 1),
+                estimate_s=round(sum(r['estimate_s'] for r in rows), 1))
+
+# %% ../nbs/13_bench.ipynb #0fbbb3dc
+@call_parse
+def nwt_machine(metrics: str = None):   # metrics folder to estimate from (default: the project's metrics/)
+    "Print this machine (CPU, torch's CPU capability, threads), the precision `amp: auto` picks, and how long the default pipeline should take here."
+    run_cli(_machine_report, metrics)
+
+def _machine_report(metrics=None):
+    from nwt.config import machine_info, repo_root, choose_amp, precision_label, load_params
+    info = machine_info(); amp = choose_amp('auto', speed=info['speed']); s = info['speed']
+    print(f"machine: {info['cpu']}, torch CPU capability {info['cpu_capability']}, {info['threads']} threads, torch {info['torch']}")
+    print(f"  fp32: matmul {s['matmul_fp32_gflops']:g}, conv {s['conv_fp32_gflops']:g} GFLOP/s; "
+          f"bf16 autocast: matmul {s['matmul_bf16_gflops']:g}, conv {s['conv_bf16_gflops']:g} GFLOP/s")
+    label = precision_label(amp)
+    print(f"precision: bf16 autocast is {'faster' if amp == 'bf16' else 'NOT faster'} than fp32 on this CPU: `amp: auto` trains in {label}")
+    P = load_params()
+    for knob, val in (('train_dvae.amp', P.train_dvae.amp), ('mnist.amp', P.mnist.amp)):
+        if val != 'auto' and val != amp:
+            print(f"  warning: params.yaml sets {knob}: {val}; on this CPU {label} is faster (set it to {amp})")
+    e = pipeline_estimate(Path(metrics) if metrics else repo_root()/'metrics', info['speed'], amp)
+    unscaled = [r['stage'] for r in e['rows'] if r['scale'] == 1.0 and r['recorded_precision'] == 'fp32']
+    print(f"estimate: the pipeline's {len(e['rows'])} recorded stage runs took {e['recorded_s'] / 60:.0f} min where they were "
+          f"recorded; here about {e['estimate_s'] / 60:.0f} min (a rough guide; DVC and notebook start-up come on top)")
+    if unscaled: print(f"  {len(unscaled)} of them record no machine speed and are not scaled: {', '.join(unscaled)}")

@@ -11,11 +11,12 @@ import yaml
 from fastcore.script import call_parse
 
 # %% auto #0
-__all__ = ['PROFILES', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params', 'SynthParams', 'PrepParams', 'DVAEParams',
-           'TrainDVAEParams', 'MnistParams', 'PriorParams', 'EvaluateParams', 'SamplesParams', 'MosParams',
-           'CompressionParams', 'LamParams', 'Params', 'deep_merge', 'load_params', 'stage_params',
-           'check_stage_params', 'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer',
-           'nwt_params']
+__all__ = ['PROFILES', 'AMP_CHOICES', 'BF16_MIN_SPEEDUP', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params',
+           'SynthParams', 'PrepParams', 'DVAEParams', 'TrainDVAEParams', 'MnistParams', 'PriorParams', 'EvaluateParams',
+           'SamplesParams', 'MosParams', 'CompressionParams', 'LamParams', 'Params', 'deep_merge', 'load_params',
+           'stage_params', 'check_stage_params', 'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs',
+           'StageTimer', 'cpu_speed', 'cpu_model', 'machine_info', 'machine_line', 'choose_amp', 'autocast_for',
+           'precision_label', 'nwt_params']
 
 # %% ../nbs/00_config.ipynb #e83e0176
 class ConfigError(ValueError):
@@ -441,6 +442,90 @@ class StageTimer:
     def elapsed(self) -> float:
         "Seconds since entering (while running) or the final duration."
         return getattr(self, 'seconds', time.perf_counter() - self.t0)
+
+# %% ../nbs/00_config.ipynb #9b42400f
+_SPEED_CACHE: dict = {}
+
+def _median_s(fn, repeat: int = 5) -> float:
+    "Median wall seconds of `fn()` over `repeat` calls after one warm-up call."
+    fn(); ts = []
+    for _ in range(repeat):
+        t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
+    return sorted(ts)[len(ts) // 2]
+
+def cpu_speed() -> dict:
+    "GFLOP/s of a 512x512 matmul and a 3x3 conv (8x64x24x24, channels-last) in fp32 and under CPU bf16 autocast, with this process's thread count (measured once per process and thread count)."
+    import torch, torch.nn.functional as F
+    threads = torch.get_num_threads()
+    if threads in _SPEED_CACHE: return _SPEED_CACHE[threads]
+    g = torch.Generator().manual_seed(0)
+    a, b = torch.randn(512, 512, generator=g), torch.randn(512, 512, generator=g)
+    x = torch.randn(8, 64, 24, 24, generator=g).contiguous(memory_format=torch.channels_last)
+    w = torch.randn(64, 64, 3, 3, generator=g).contiguous(memory_format=torch.channels_last)
+    work = dict(matmul=(lambda: a @ b, 2 * 512 ** 3), conv=(lambda: F.conv2d(x, w, padding=1), 2 * 8 * 64 * 64 * 9 * 24 * 24))
+    def bf16(fn):
+        def run():
+            with torch.autocast('cpu', dtype=torch.bfloat16): return fn()
+        return run
+    with torch.no_grad():
+        out = {f'{k}_{p}_gflops': round(flops / _median_s(f if p == 'fp32' else bf16(f)) / 1e9, 1)
+               for k, (f, flops) in work.items() for p in ('fp32', 'bf16')}
+    _SPEED_CACHE[threads] = out = dict(out, threads=threads)
+    return out
+
+def cpu_model() -> str:
+    "The CPU's model name (from /proc/cpuinfo on Linux, else `platform.processor()`)."
+    import platform
+    try:
+        for line in Path('/proc/cpuinfo').read_text().splitlines():
+            if line.startswith('model name'): return line.split(':', 1)[1].strip()
+    except OSError: pass
+    return platform.processor() or platform.machine()
+
+def machine_info(precision=None, speed: bool = True) -> dict:
+    "The machine behind a result: CPU model, torch's CPU capability, threads, cores, torch version, the GPU if any, `precision` (what the stage used: 'bf16', 'fp32', or a dict per part) and, with `speed`, `cpu_speed()`."
+    import torch
+    info = dict(cpu=cpu_model(), cpu_capability=torch.backends.cpu.get_cpu_capability(), threads=torch.get_num_threads(),
+                cores=os.cpu_count(), torch=torch.__version__,
+                gpu=torch.cuda.get_device_name() if torch.cuda.is_available() else None)
+    if precision is not None: info['precision'] = precision
+    if speed: info['speed'] = cpu_speed()
+    return info
+
+# %% ../nbs/00_config.ipynb #006b0574
+def machine_line(info: dict) -> str:
+    "One sentence naming the machine of `machine_info`, for tables that quote speeds."
+    s = info.get('speed') or {}
+    prec = info.get('precision'); prec = prec if isinstance(prec, str) else None
+    peak = f"; fp32/bf16 conv {s['conv_fp32_gflops']:g}/{s['conv_bf16_gflops']:g} GFLOP/s" if s else ''
+    return (f"Measured on {info['cpu']} ({info['cpu_capability']}, {info['threads']} threads{peak})"
+            + (f", {info['gpu']}" if info.get('gpu') else '') + (f", in {prec}." if prec else "."))
+
+# %% ../nbs/00_config.ipynb #99c47123
+AMP_CHOICES = ('auto', 'bf16', 'none')
+BF16_MIN_SPEEDUP = 1.2   # bf16 autocast must be this much faster than fp32 (matmul and conv alike) for `auto` to take it
+
+def choose_amp(amp: str, device='cpu', knob: str = 'amp', speed: dict | None = None) -> str:
+    "The precision a knob `amp` resolves to, 'bf16' or 'none': `auto` is bf16 on a CUDA GPU that supports it, and on a CPU where `speed` (default `cpu_speed()`) shows bf16 autocast `BF16_MIN_SPEEDUP` x faster than fp32 for both the matmul and the conv."
+    import torch
+    if amp not in AMP_CHOICES: raise ConfigError(f"{knob} must be one of {', '.join(AMP_CHOICES)}, got {amp!r}")
+    if amp != 'auto': return amp
+    dev = torch.device(device)
+    if dev.type == 'cuda': return 'bf16' if torch.cuda.is_bf16_supported() else 'none'
+    if dev.type != 'cpu': return 'none'
+    s = speed if speed is not None else cpu_speed()
+    fast = all(s[f'{k}_bf16_gflops'] >= BF16_MIN_SPEEDUP * s[f'{k}_fp32_gflops'] for k in ('matmul', 'conv'))
+    return 'bf16' if fast else 'none'
+
+def autocast_for(amp: str, device='cpu'):
+    "A zero-argument factory of the context a resolved `amp` runs under: bf16 autocast on `device`'s type, or none."
+    import torch
+    if amp == 'bf16': return lambda: torch.autocast(torch.device(device).type, dtype=torch.bfloat16)
+    return contextlib.nullcontext
+
+def precision_label(amp: str) -> str:
+    "What a resolved `amp` computes in, for metrics and tables: 'bf16' (autocast) or 'fp32'."
+    return 'bf16' if amp == 'bf16' else 'fp32'
 
 # %% ../nbs/00_config.ipynb #d7bb5190
 @call_parse

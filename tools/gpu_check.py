@@ -1,25 +1,14 @@
-"""The GPU check of issue 21, in one run on one lent GPU: the benchmark at the paper's sizes (nwt.gpu_bench, within a
-time budget, eager rows first), then the `gpu` profile's dVAE-Adv (Mem16): its step time measured, trained on the
-prepared corpus for as many steps as a second budget allows (the profile's own schedule compressed to those steps),
-and evaluated on the validation split beside the `cpu` profile's committed numbers.
+"""The GPU check, in one run on any machine with one CUDA GPU (`make gpu-check` runs it): the benchmark at the
+paper's sizes (nwt.gpu_bench, within a time budget, eager rows first), then the `gpu` profile's dVAE-Adv (Mem16): its
+step time measured, trained on the prepared corpus for as many steps as a second budget allows (the profile's own
+schedule compressed to those steps), and evaluated on the validation split beside the `cpu` profile's committed numbers.
 
+    make gpu-check                                   # prepares the corpus (dvc repro prep) if needed, writes gpu_out/
     python tools/gpu_check.py OUT [--bench-budget 300] [--train-budget 180] [--prepared data/prepared]
 
-Everything lands in OUT (small files only: JSON, a Markdown table, a CSV training curve; no model weights). The
-files are then copied into metrics/ by hand and committed with the note of the run that made them.
-
-On this workplace's lent GPU machines (no network; the tree that travels is at most 64 MiB) the run needs, in
-folders that .git/info/exclude ignores and the device call carries (`carry: [".whl", ".devdata"]`):
-- .whl/: fastcore and constriction wheels for CPython 3.12 (`pip download --no-deps --only-binary=:all:
-  --python-version 3.12 --platform manylinux2014_x86_64 -d .whl fastcore==1.12.47 constriction==0.5.0`);
-- .devdata/stubs/librosa.py and imageio_ffmpeg.py: modules whose attributes raise ImportError (nothing the check runs
-  calls them; the real packages are large or carry an ffmpeg binary);
-- .devdata/prepared.tar.xz: data/prepared with its 12 validation clips and 73 of its 169 training clips (6 per
-  episode, round robin): 47 MB with `xz -9` (all of it would be ~90 MB).
-and the command (one call, timeout_s 590):
-    python3 -m pip install -q --no-index --no-deps --target /tmp/site .whl/*.whl &&
-    export PYTHONPATH=/tmp/site:$PWD/.devdata/stubs:$PWD PYTHONUNBUFFERED=1 && tar -xJf .devdata/prepared.tar.xz -C /tmp &&
-    timeout 555 python3 tools/gpu_check.py $OUT --bench-budget 270 --train-budget 140 --prepared /tmp/prepared
+Everything lands in OUT (small files only: JSON, a Markdown table, a CSV training curve; no model weights): copy
+OUT/gpu_bench.json to metrics/ and commit it with a note of the GPU it came from. The check needs the project
+installed (`make setup`, with a CUDA build of torch) and about 10 minutes of GPU time at the default budgets.
 """
 import argparse, csv, json, sys, time, traceback
 from dataclasses import replace
