@@ -7,14 +7,13 @@ from __future__ import annotations
 import math, time
 from functools import partial
 from pathlib import Path
-from contextlib import nullcontext
 from dataclasses import asdict, dataclass, replace
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 import matplotlib.pyplot as plt
-from .config import MnistParams
+from .config import MnistParams, choose_amp, autocast_for
 from .train import Dist, Task, fit, run_jobs
 from .dvae import act, init_weights, to_channels_last
 from .memcodes import Memcodes, hamming, beta_norm
@@ -180,9 +179,9 @@ class _MnistBase(Task):
     leave = False
     def __init__(self, data: MnistData, p: MnistParams, seed: int):
         super().__init__()
-        if p.amp not in ('none', 'bf16'): raise ValueError(f"mnist.amp must be 'none' or 'bf16', got {p.amp!r}")
         self.data, self.p, self.seed = data, p, seed
-        self.amp = (lambda: torch.autocast('cpu', dtype=torch.bfloat16)) if p.amp == 'bf16' else nullcontext
+        self.precision = choose_amp(p.amp, 'cpu', 'mnist.amp')     # auto: bf16 only where this CPU runs it faster
+        self.amp = autocast_for(self.precision)
         self.gen = torch.Generator().manual_seed(seed)   # the batches' own stream (checkpointed: `fit` runs with reseed=False)
         self.shift, self.class_digits = p.augment, False   # a batch is (x, y), or (x, y, x shifted for the classifier) with class_digits
 
@@ -254,7 +253,7 @@ class MnistTask(_MnistBase):
 def train_mnist(data: MnistData, variant: str, heads: int, codebook_size: int, p: MnistParams, seed: int = 0,
                 steps: int | None = None, progress: bool = True, out=None, resume: bool = False, log_dir=None,
                 classifier: MnistCritic | None = None):
-    "Train one MNIST dVAE of `variant` ('dvae', 'adv', 'class', or 'pretrained' with a trained `classifier`); returns (model, critic or None, the last stats with `train_seconds`). With `out`, checkpoints and exact resume."
+    "Train one MNIST dVAE of `variant` ('dvae', 'adv', 'class', or 'pretrained' with a trained `classifier`); returns (model, critic or None, the last stats with `train_seconds` and the `precision` it trained in). With `out`, checkpoints and exact resume."
     steps = p.steps if steps is None else steps
     task = MnistTask(data, variant, heads, codebook_size, p, seed, steps, classifier)
     s = fit(task, steps, out, seed=seed, resume=resume, log_dir=log_dir, progress=progress, ckpt_every=p.ckpt_every,
@@ -262,7 +261,8 @@ def train_mnist(data: MnistData, variant: str, heads: int, codebook_size: int, p
     task.model.eval()
     critic = task.modules.get('critic')
     if critic is not None: critic.eval()
-    return task.model, critic, dict(s['last'], train_seconds=s['train_seconds'], bad_steps=s['bad_steps'], weights=s['weights'])
+    return task.model, critic, dict(s['last'], train_seconds=s['train_seconds'], bad_steps=s['bad_steps'], weights=s['weights'],
+                                    precision=s['precision'])
 
 CLASSIFIER_DENSE = 128   # the pre-trained classifier's dense penultimate layer (units)
 

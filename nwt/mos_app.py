@@ -8,7 +8,7 @@ import argparse, collections, contextlib, http.client, logging, os, random, re, 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from pathlib import Path
-from flask import Flask, abort, redirect, request, render_template_string, send_from_directory, url_for
+from flask import Flask, abort, current_app, redirect, request, send_from_directory, url_for
 from .mos import read_study, study_videos, open_db, ratings_from_db, write_ratings_csv, StudyError
 
 # %% auto #0
@@ -30,9 +30,17 @@ _PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ 
  .progress{height:8px;background:#eee;border-radius:4px} .progress div{height:8px;background:#4a7;border-radius:4px}
 </style></head><body>{{ body|safe }}</body></html>"""
 
+_TEMPLATES: dict = {}
+
+def _template(src: str):
+    "`src` compiled once per application's Jinja environment (autoescaping on, as for every string template of Flask); `render_template_string` compiles it again on every request."
+    env = current_app.jinja_env; key = (id(env), src)
+    if key not in _TEMPLATES: _TEMPLATES[key] = env.from_string(src)
+    return _TEMPLATES[key]
+
 def _html(title: str, body: str, **kw) -> str:
     "A page: `body` is a Jinja template rendered with autoescaping, then put in the common frame."
-    return render_template_string(_PAGE, title=title, body=render_template_string(body, **kw))
+    return _template(_PAGE).render(title=title, body=_template(body).render(**kw))
 
 _QUALIFY = """<h1>Rate short videos of a talking presenter</h1>
 <p>This study asks how natural short computer-generated videos look and sound. It takes about five minutes:

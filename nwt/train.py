@@ -12,7 +12,7 @@ import torch
 import torch.distributed as dist
 import torch.nn as nn
 from tqdm.auto import tqdm
-from .config import atomic_path
+from .config import atomic_path, precision_label
 
 # %% auto #0
 __all__ = ['RUN_KEYS', 'Dist', 'setup_distributed', 'all_true', 'step_seed', 'rng_state', 'set_rng_state', 'WriteFailed',
@@ -175,6 +175,7 @@ class Task:
     desc = None                  # progress bar label (default: name)
     frames_per_step = None       # frames one process trains on per step, for `train_frames_per_s` (None: not reported)
     leave = True                 # keep the progress bar when done
+    precision = 'none'           # the autocast it trains under, resolved by `nwt.config.choose_amp`: 'bf16' or 'none' (fp32)
 
     def __init__(self): self.modules, self.optimizers = {}, {}
     def distribute(self, d: Dist):
@@ -281,7 +282,7 @@ def fit(task: Task, steps: int, out=None, d: Dist | None = None, *, seed: int = 
     secs = max(history['train_seconds'], 1e-9)
     summary = dict(**task.info(), steps=steps, resumed_from=start, bad_steps=history['bad_steps'],
                    train_seconds=round(history['train_seconds'], 1), updates_per_s=round(steps / secs, 3),
-                   processes=d.world, device=str(d.device), last=last, peak_memory_mb=peak_memory_mb(d.device),
+                   processes=d.world, device=str(d.device), precision=precision_label(task.precision), last=last, peak_memory_mb=peak_memory_mb(d.device),
                    weights=weights_digest(*task.modules.values()))
     if task.frames_per_step: summary['train_frames_per_s'] = round(steps * task.frames_per_step * d.world / secs, 2)
     if d.main and out is not None:

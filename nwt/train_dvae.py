@@ -5,7 +5,6 @@
 # %% ../nbs/12_train_dvae.ipynb #1049e86b
 from __future__ import annotations
 import math, time
-from contextlib import nullcontext
 from dataclasses import asdict, replace
 from pathlib import Path
 import numpy as np
@@ -18,8 +17,8 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from fastcore.script import call_parse
 from tqdm.auto import tqdm
 from torchmetrics.functional.image import structural_similarity_index_measure, peak_signal_noise_ratio
-from .config import Params, TrainDVAEParams, load_params, atomic_path, save_json
-from .train import (Dist, Task, fit, setup_distributed, run_cli, load_checkpoint, save_checkpoint, weights_digest,
+from .config import Params, TrainDVAEParams, load_params, atomic_path, save_json, choose_amp, autocast_for
+from .train import (Dist, Task, fit, all_true, setup_distributed, run_cli, load_checkpoint, save_checkpoint, weights_digest,
                        TrainingDiverged, training_knobs)
 from .memcodes import beta_norm
 from .dvae import DVAE, DVAEConfig, dvae_config, count_params, param_counts, to_channels_last
@@ -86,7 +85,6 @@ class DVAETask(Task):
         self.crop = tuple(tp.crop)
         if self.crop and (self.crop[0] % cfg.factor or self.crop[1] % cfg.factor):
             raise ValueError(f"train_dvae.crop {list(self.crop)} must be a multiple of the {grid} factor {cfg.factor}")
-        if tp.amp not in ('none', 'bf16'): raise ValueError(f"train_dvae.amp must be 'none' or 'bf16', got {tp.amp!r}")
         if tp.gp_every < 1: raise ValueError(f"train_dvae.gp_every must be at least 1, got {tp.gp_every}")
         if tp.grad_clip < 0: raise ValueError(f"train_dvae.grad_clip must be >= 0 (0: off), got {tp.grad_clip}")
         if tp.critics_from and not tp.pixel_l1: raise ValueError("train_dvae.critics_from > 0 needs pixel_l1 > 0: the warm-up learns from pixels")
@@ -100,7 +98,9 @@ class DVAETask(Task):
         self.ema = AveragedModel(self.model, multi_avg_fn=get_ema_multi_avg_fn(tp.ema)) if tp.ema else None
         scale = steps / tp.kl_reference_steps if steps else 1.0
         self.kl_mid, self.kl_rate = tp.kl_midpoint * scale, tp.kl_rate / max(scale, 1e-12)
-        self.amp = (lambda: torch.autocast(d.device.type, dtype=torch.bfloat16)) if tp.amp == 'bf16' else nullcontext
+        self.precision = choose_amp(tp.amp, d.device, 'train_dvae.amp')        # auto: bf16 only where this CPU runs it faster
+        if d.enabled: self.precision = 'bf16' if all_true(self.precision == 'bf16', d) else 'none'   # the ranks agree
+        self.amp = autocast_for(self.precision, d.device)
 
     def distribute(self, d: Dist):
         self.g_model = DDP(self.model) if d.enabled else self.model
