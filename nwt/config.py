@@ -4,23 +4,41 @@
 
 # %% ../nbs/00_config.ipynb #52b65536
 from __future__ import annotations
-import os, json, tempfile, time, contextlib, dataclasses, typing
+import os, sys, json, tempfile, time, contextlib, dataclasses, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import yaml
 from fastcore.script import call_parse
 
 # %% auto #0
-__all__ = ['PROFILES', 'AMP_CHOICES', 'BF16_MIN_SPEEDUP', 'ConfigError', 'repo_root', 'MemcodeParams', 'Fig5Params',
-           'SynthParams', 'PrepParams', 'DVAEParams', 'TrainDVAEParams', 'MnistParams', 'PriorParams', 'EvaluateParams',
-           'SamplesParams', 'MosParams', 'CompressionParams', 'LamParams', 'Params', 'deep_merge', 'load_params',
-           'stage_params', 'check_stage_params', 'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs',
-           'StageTimer', 'cpu_speed', 'cpu_model', 'machine_info', 'machine_line', 'choose_amp', 'autocast_for',
-           'precision_label', 'nwt_params']
+__all__ = ['USER_ERRORS', 'PROFILES', 'AMP_CHOICES', 'BF16_MIN_SPEEDUP', 'NwtError', 'ConfigError', 'error_line', 'run_cli',
+           'repo_root', 'MemcodeParams', 'Fig5Params', 'SynthParams', 'PrepParams', 'DVAEParams', 'TrainDVAEParams',
+           'MnistParams', 'PriorParams', 'EvaluateParams', 'SamplesParams', 'MosParams', 'CompressionParams',
+           'LamParams', 'Params', 'deep_merge', 'load_params', 'stage_params', 'check_stage_params', 'atomic_path',
+           'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer', 'cpu_speed', 'cpu_model', 'machine_info',
+           'machine_line', 'choose_amp', 'autocast_for', 'precision_label', 'nwt_params']
 
 # %% ../nbs/00_config.ipynb #e83e0176
-class ConfigError(ValueError):
+class NwtError(Exception):
+    "The base of every error nwt raises for input a user can fix (a file, a folder, a setting): a command shows it as one line (`run_cli`)."
+
+class ConfigError(NwtError, ValueError):
     "A bad `params.yaml` (or other config file): the message names the file and the problem."
+
+USER_ERRORS = (NwtError, OSError, RuntimeError, ValueError, MemoryError)   # what a user's input can cause: one line, not a traceback
+
+def error_line(e: BaseException, cmd: str | None = None) -> str:
+    "The one line a command prints for `e`: `<cmd>: error: <message>`, the message's lines joined by '; ' (the error's type if it has none)."
+    msg = '; '.join(s.strip() for s in str(e).splitlines() if s.strip()) or type(e).__name__
+    if isinstance(e, MemoryError): msg = f"out of memory ({msg})"
+    return f"{cmd or Path(sys.argv[0]).name}: error: {msg}"
+
+def run_cli(fn, *args, cmd: str | None = None, **kwargs):
+    "Run a command's body `fn(*args, **kwargs)`; a failure a user can cause (`USER_ERRORS`: bad paths, datasets, checkpoints, configs, a diverged run, a full disk) ends as `error_line` on stderr, after the files an error lists in `bad_inputs`, and exit status 1."
+    try: return fn(*args, **kwargs)
+    except USER_ERRORS as e:
+        for b in getattr(e, 'bad_inputs', []): print(b, file=sys.stderr)
+        print(error_line(e, cmd), file=sys.stderr); sys.exit(1)
 
 def repo_root(start: str | os.PathLike | None = None) -> Path:
     "The nearest folder at or above `start` (default: cwd) holding both `params.yaml` and `dvc.yaml`."

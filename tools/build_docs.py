@@ -167,7 +167,7 @@ def build(out: Path) -> dict:
 def screenshot(site: Path, path: Path):
     "A screenshot of the home page in headless Chromium."
     from playwright.sync_api import sync_playwright
-    from nwt.mos_app import browser
+    from nwt.testing import browser
     with sync_playwright() as pw:
         b = browser(pw); page = b.new_page(viewport=dict(width=1280, height=900))
         page.goto((site/'index.html').resolve().as_uri()); page.wait_for_load_state('networkidle')

@@ -8,8 +8,8 @@ waits for the generated video, prints its duration beside the spoken sentence's,
 import argparse, sys, time
 from pathlib import Path
 from playwright.sync_api import sync_playwright
-from nwt.generate import speak
-from nwt.mos_app import browser, free_port, running
+from nwt.apps.generate import speak
+from nwt.testing import browser, free_port, running
 
 
 def main():

@@ -8,7 +8,8 @@ import argparse, json, subprocess, time
 from dataclasses import replace
 from pathlib import Path
 from nwt.config import load_params
-from nwt.train_dvae import train_dvae, load_dvae, evaluate_dvae
+from nwt.training.dvae import train_dvae, evaluate_dvae
+from nwt.models.dvae import load_dvae
 
 a = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 a.add_argument('name'); a.add_argument('overrides', help='JSON: {group: {key: value}} over the cpu profile')

@@ -1,5 +1,5 @@
 """The GPU check, in one run on any machine with one CUDA GPU (`make gpu-check` runs it): the benchmark at the
-paper's sizes (nwt.gpu_bench, within a time budget, eager rows first), then the `gpu` profile's dVAE-Adv (Mem16): its
+paper's sizes (nwt.bench.gpu, within a time budget, eager rows first), then the `gpu` profile's dVAE-Adv (Mem16): its
 step time measured, trained on the prepared corpus for as many steps as a second budget allows (the profile's own
 schedule compressed to those steps), and evaluated on the validation split beside the `cpu` profile's committed numbers.
 
@@ -16,10 +16,11 @@ from pathlib import Path
 import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-import nwt.train as ntrain
+import nwt.training.loop as ntrain
 from nwt.config import load_params, save_json
-from nwt.gpu_bench import gpu_bench, bench_table, bench_training, device_info, synthetic_corpus, stage_estimates
-from nwt.train_dvae import train_dvae, load_dvae, evaluate_dvae
+from nwt.bench.gpu import gpu_bench, bench_table, bench_training, device_info, synthetic_corpus, stage_estimates
+from nwt.training.dvae import train_dvae, evaluate_dvae
+from nwt.models.dvae import load_dvae
 
 class CsvLive:
     "The part of dvclive's `Live` that `fit` uses, writing one CSV row per logged step (dvclive is not installed on the device)."

@@ -5,8 +5,10 @@ of decoding the argmax codes vs a sample (nbs/23_train_prior, "The targets").
     python tools/memcode_confidence.py models/dvae_mem16/model.pt [--clips 2] [--frames 60]"""
 import argparse, json
 import torch
-from torchmetrics.functional.image import structural_similarity_index_measure as ssim
-from nwt.train_dvae import ClipDataset, load_dvae, to_unit
+from nwt.eval.metrics import ssim
+from nwt.data.prep import ClipDataset
+from nwt.models.dvae import load_dvae
+from nwt.io import to_unit
 
 a = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 a.add_argument('model'); a.add_argument('--prepared', default='data/prepared')
@@ -22,8 +24,8 @@ with torch.no_grad():
         pmax.append(o.logits.float().softmax(-1).max(-1).values.flatten(0, -2))
         differ.append((s.codes != o.codes).float().mean())
         b = to_unit(v)
-        s_arg.append(ssim(to_unit(m.decode(o.quantized, it['episode'])), b, data_range=1.0))
-        s_smp.append(ssim(to_unit(m.decode(s.quantized, it['episode'])), b, data_range=1.0))
+        s_arg.append(ssim(b, to_unit(m.decode(o.quantized, it['episode']))).mean())
+        s_smp.append(ssim(b, to_unit(m.decode(s.quantized, it['episode']))).mean())
 p = torch.cat(pmax)
 print(json.dumps(dict(model=args.model, clips=len(s_arg), frames_per_clip=args.frames, codebook_size=m.cfg.codebook_size,
                       pmax_per_head=[round(float(x), 3) for x in p.mean(0)], pmax_median=round(float(p.median()), 3),

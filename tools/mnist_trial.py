@@ -12,10 +12,9 @@ from dataclasses import replace
 import torch
 from sklearn.model_selection import train_test_split
 from nwt.config import load_params
-from nwt.train import Dist
-from nwt.bench import count_flops
-from nwt.mnist import (MnistData, MnistTask, load_mnist, train_mnist, train_classifier, encode_codes, occupancy,
-                       hamming_nn_classify, critic_accuracy)
+from nwt.training.loop import Dist
+from nwt.bench.cpu import count_flops
+from nwt.studies.mnist import MnistData, MnistTask, load_mnist, train_mnist, train_classifier, encode_codes, occupancy, hamming_nn_classify, critic_accuracy
 
 a = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 a.add_argument('name'); a.add_argument('variant'); a.add_argument('overrides', help='JSON: {key: value} over the cpu profile\'s mnist group')

@@ -4,15 +4,15 @@
 
 Starts `nwt_mos serve` on a free localhost port with a *temporary* database (scripted answers never go into
 data/mos/ratings/, where they would count as human ratings), walks one honest participant and one who fails the
-trap through qualification, setup, training and rating (nwt.mos_app.scripted_participant), screenshots the first
+trap through qualification, setup, training and rating (nwt.studies.mos_app.scripted_participant), screenshots the first
 rating page of the honest one, and prints what the CrowdMOS aggregation makes of the two. The scores the script
 gives are fixed by system (ground truth 5, FAR 3, MAR 2): the printed MOS show the pipeline working, not anyone's opinion.
 """
 import argparse, sys, tempfile, time
 from pathlib import Path
 from playwright.sync_api import sync_playwright
-from nwt.mos import read_study, ratings_from_db, crowdmos_filter, mos_table
-from nwt.mos_app import browser, free_port, running, scripted_participant
+from nwt.studies.mos import read_study, ratings_from_db, crowdmos_filter, mos_table
+from nwt.testing import browser, free_port, running, scripted_participant
 
 
 def main():

@@ -31,9 +31,9 @@ def child(kind: str, out: str, steps: int, work: str):
     "One training process: resume (or start) `kind` in `out` for `steps` steps; touches `out`.ready once set up."
     import torch
     torch.set_num_threads(1)                      # the same arithmetic in every process
-    from nwt.prep import smoke_dataset
-    from nwt.train_dvae import train_dvae
-    from nwt.train_prior import train_prior
+    from nwt.testing import smoke_dataset
+    from nwt.training.dvae import train_dvae
+    from nwt.training.prior import train_prior
     P, sd, w = soak_params(), smoke_dataset(), Path(work)
     Path(out + '.ready').touch()
     if kind == 'dvae': train_dvae(sd, out, 'mem16', P, steps, resume=True, progress=False)
@@ -61,13 +61,13 @@ def tensors_sha(obj, skip=('history',)) -> str:
     return h.hexdigest()[:16]
 
 def digests(out: Path) -> dict:
-    from nwt.train import load_checkpoint
+    from nwt.io import load_checkpoint
     m, c = load_checkpoint(out/'model.pt'), load_checkpoint(out/'checkpoint.pt')
     return dict(weights=m['summary']['weights'], model_pt=tensors_sha(m), checkpoint=tensors_sha(c), step=m['step'])
 
 def check_folder(out: Path) -> tuple:
     "(checkpoint step or None, temporaries left, files that failed to load): every checkpoint and model file present must load."
-    from nwt.train import load_checkpoint
+    from nwt.io import load_checkpoint
     step, bad = None, []
     for name in ('checkpoint.pt', 'model.pt'):
         if (out/name).exists():
@@ -143,9 +143,10 @@ def main():
     work.mkdir(parents=True, exist_ok=True)
     import torch
     torch.set_num_threads(1)
-    from nwt.prep import smoke_dataset
-    from nwt.train_dvae import train_dvae, load_dvae
-    from nwt.train_prior import encode_dataset
+    from nwt.testing import smoke_dataset
+    from nwt.training.dvae import train_dvae
+    from nwt.models.dvae import load_dvae
+    from nwt.training.prior import encode_dataset
     sd, P = smoke_dataset(), soak_params()
     if not (work/'encoded'/'info.json').exists():      # FAR learns the Memcodes of a 2-step dVAE-Adv
         train_dvae(sd, work/'dvae_for_codes', 'mem16', P, steps=2, progress=False)
