@@ -13,10 +13,10 @@ from fastcore.script import call_parse
 # %% auto #0
 __all__ = ['USER_ERRORS', 'PROFILES', 'AMP_CHOICES', 'BF16_MIN_SPEEDUP', 'NwtError', 'ConfigError', 'error_line', 'run_cli',
            'repo_root', 'MemcodeParams', 'Fig5Params', 'SynthParams', 'PrepParams', 'DVAEParams', 'TrainDVAEParams',
-           'MnistParams', 'PriorParams', 'EvaluateParams', 'SamplesParams', 'MosParams', 'CompressionParams',
-           'LamParams', 'Params', 'deep_merge', 'load_params', 'stage_params', 'check_stage_params', 'atomic_path',
-           'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer', 'cpu_speed', 'cpu_model', 'machine_info',
-           'machine_line', 'choose_amp', 'autocast_for', 'precision_label', 'nwt_params']
+           'MnistParams', 'PriorParams', 'EvaluateParams', 'SamplingParams', 'SamplesParams', 'MosParams',
+           'CompressionParams', 'LamParams', 'Params', 'deep_merge', 'load_params', 'stage_params',
+           'check_stage_params', 'atomic_path', 'save_json', 'StageOutputs', 'stage_outputs', 'StageTimer', 'cpu_speed',
+           'cpu_model', 'machine_info', 'machine_line', 'choose_amp', 'autocast_for', 'precision_label', 'nwt_params']
 
 # %% ../nbs/00_config.ipynb #e83e0176
 class NwtError(Exception):
@@ -240,8 +240,14 @@ class EvaluateParams:
     clips: int = 8
     frames: int = 75
     temperature: float = 1.0
-    seed: int = 0
+    seeds: list = field(default_factory=lambda: [0, 1, 2])
     max_lag: int = 15
+
+@dataclass
+class SamplingParams:
+    "How the priors' Memcodes are drawn when video is generated (stages eval_generate, samples, mos_study; nwt_generate, nwt_demo)."
+    seen_only: bool = True       # whole Memcodes among those seen at the cell in training (paper: false, every head drawn on its own)
+    copy_logit: float = 0.0      # added to the previous frame's code's logit; log(prior.change_weight) undoes the change weighting
 
 @dataclass
 class SamplesParams:
@@ -321,6 +327,7 @@ class Params:
     mnist: MnistParams = field(default_factory=MnistParams)
     prior: PriorParams = field(default_factory=PriorParams)
     evaluate: EvaluateParams = field(default_factory=EvaluateParams)
+    sampling: SamplingParams = field(default_factory=SamplingParams)
     samples: SamplesParams = field(default_factory=SamplesParams)
     compression: CompressionParams = field(default_factory=CompressionParams)
     mos: MosParams = field(default_factory=MosParams)

@@ -139,7 +139,11 @@ def generate(audio=None, out=None, model='far', episode: int | None = None, styl
     z = style_latent(prior, dvae, style_ref, style_seed, z)
     dev = next(prior.parameters()).device
     t0 = time.perf_counter()
-    codes = generate_codes(prior, torch.from_numpy(mel).T[None].to(dev), n, z, episode, temperature, seed, progress=progress)
+    S = load_params().sampling
+    seen_only = S.seen_only and getattr(prior, 'memcodes_seen', None) is not None
+    if S.seen_only and not seen_only: print(f"generate: {type(prior).__name__} has no table of seen Memcodes (trained before it): heads drawn one by one", file=sys.stderr)
+    codes = generate_codes(prior, torch.from_numpy(mel).T[None].to(dev), n, z, episode, temperature, seed, progress=progress,
+                           seen_only=seen_only, copy_logit=S.copy_logit)
     t_gen = time.perf_counter() - t0
     frames = to_frames(decode_video(dvae, codes[0].cpu().numpy(), episode))
     if out is not None: write_video(out, frames, speech, p.sample_rate, p.fps)

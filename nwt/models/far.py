@@ -6,14 +6,15 @@
 from __future__ import annotations
 import math
 from dataclasses import dataclass, asdict
+import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .prior import init_prior_weights, mish, CausalConv, Conditioning, StyleEncoder, FAR_UP_TABLE, scaled_width
 
 # %% auto #0
-__all__ = ['FAR_TABLE', 'FARConfig', 'SameConv2d', 'ResBlock3D', 'FAR', 'sample_logits', 'far_generate', 'count_params',
-           'far_param_breakdown']
+__all__ = ['FAR_TABLE', 'FARConfig', 'SameConv2d', 'ResBlock3D', 'FAR', 'sample_logits', 'MemcodeTable', 'sample_codes',
+           'far_generate', 'count_params', 'far_param_breakdown']
 
 # %% ../../nbs/21_far.ipynb #60a6a8ff
 FAR_TABLE = dict(
@@ -156,14 +157,90 @@ def sample_logits(logits: torch.Tensor, temperature: float = 1.0, generator: tor
     u = torch.rand(logits.shape, generator=generator, dtype=logits.dtype, device=logits.device).clamp(1e-10, 1 - 1e-10)
     return (logits / temperature - torch.log(-torch.log(u))).argmax(-1)
 
+
+# %% ../../nbs/21_far.ipynb #38037d72
+class MemcodeTable:
+    "The Memcodes (whole `heads`-tuples) seen at every grid cell of a prior's training codes: `tuples` (h, w, K, heads) long, `valid` (h, w, K) bool."
+    def __init__(self, codes, codebook_size: int):
+        "`codes`: an iterable of (T, h, w, heads) integer arrays (the prior's training targets)."
+        codes = list(codes); h, w, H = codes[0].shape[1:]; N = codebook_size
+        place = N ** torch.arange(H - 1, -1, -1)
+        keys = torch.cat([(torch.as_tensor(np.asarray(c), dtype=torch.long) * place).sum(-1) for c in codes])   # (T, h, w): one id per Memcode
+        sets = [[torch.unique(keys[:, i, j]) for j in range(w)] for i in range(h)]
+        K = max(len(s) for row in sets for s in row)
+        self.tuples = torch.zeros(h, w, K, H, dtype=torch.long); self.valid = torch.zeros(h, w, K, dtype=torch.bool)
+        for i in range(h):
+            for j in range(w):
+                k = sets[i][j]; self.valid[i, j, :len(k)] = True
+                self.tuples[i, j, :len(k)] = (k[:, None] // place) % N
+        self._index(N)
+
+    def _index(self, N: int):
+        "Gather indices: per cell, each seen tuple's positions in a Memcode's flattened (heads * N) log-probabilities (`flat`, padded to K); for the whole grid, the seen tuples without padding (`cell_of`, `listed`, `flat_all`: positions in the grid's flattened (cells * heads * N))."
+        H = self.tuples.shape[-1]; self.N = N
+        self.flat = (self.tuples + N * torch.arange(H)).flatten(-2)
+        v = self.valid.flatten(0, 1)                                          # (cells, K)
+        self.cell_of = v.nonzero()[:, 0]; self.listed = self.tuples.flatten(0, 1)[v]   # (M,), (M, heads)
+        self.flat_all = (self.listed + N * torch.arange(H) + (H * N) * self.cell_of[:, None]).flatten()
+
+    def seen(self, codes: torch.Tensor) -> torch.Tensor:
+        "Whether each Memcode of `codes` (..., h, w, heads) is in the table at its cell: bool (..., h, w)."
+        hit = (torch.as_tensor(codes).long()[..., None, :] == self.tuples).all(-1) & self.valid
+        return hit.any(-1)
+
+    def state_dict(self) -> dict:
+        "Tensors and numbers only (checkpoints load weights-only)."
+        return dict(tuples=self.tuples.to(torch.uint8), valid=self.valid, codebook_size=self.N)
+
+    @classmethod
+    def from_state(cls, d: dict) -> 'MemcodeTable':
+        "The table `state_dict` saved."
+        t = cls.__new__(cls); t.tuples, t.valid = d['tuples'].long(), d['valid'].bool(); t._index(int(d['codebook_size'])); return t
+
+def sample_codes(logits: torch.Tensor, temperature: float = 1.0, generator: torch.Generator | None = None, prev: torch.Tensor | None = None,
+                 copy_logit: float = 0.0, table: MemcodeTable | None = None, cells: tuple | None = None) -> torch.Tensor:
+    """Codes (..., heads) from per-head logits (..., heads, N).
+    `copy_logit` is added to the logit of the code `prev` (..., heads) one frame back: log(change_weight) undoes the change-weighted
+    cross-entropy of `prior_loss` exactly (logit adjustment, Menon et al. 2021); 0 samples the model as trained.
+    With `table`, each Memcode is drawn whole among the tuples seen at its grid cell (`cells`: the table's index of logits[..., 0, 0]:
+    (i, j) for one cell, (slice(None), slice(None)) for the whole grid), with probability proportional to the product of its heads'
+    probabilities (at `temperature`); without, the heads are drawn independently."""
+    if prev is not None and copy_logit: logits = logits + copy_logit * F.one_hot(prev.long(), logits.shape[-1]).to(logits.dtype)
+    if table is None: return sample_logits(logits, temperature, generator)
+    H = logits.shape[-2]; lead = logits.shape[:-2]
+    if cells == (slice(None), slice(None)):                                  # the whole grid: the seen tuples unpadded, a max per cell
+        B, C = math.prod(lead[:-2]), lead[-2] * lead[-1]; dev = logits.device
+        lp = F.log_softmax(logits.float(), -1).reshape(B, -1)
+        score = lp.gather(1, table.flat_all.to(dev).expand(B, -1)).view(B, -1, H).sum(-1)            # (B, M)
+        if temperature:
+            u = torch.rand(score.shape, generator=generator, device=dev).clamp(1e-10, 1 - 1e-10)
+            score = score / temperature - torch.log(-torch.log(u))
+        cell = table.cell_of.to(dev).expand(B, -1)
+        best = torch.full((B, C), -torch.inf, device=dev).scatter_reduce(1, cell, score, 'amax')
+        pos = torch.where(score == best.gather(1, cell), torch.arange(score.shape[1], device=dev), -1)
+        pick = torch.full((B, C), -1, dtype=torch.long, device=dev).scatter_reduce(1, cell, pos, 'amax')
+        return table.listed.to(dev)[pick].view(*lead, H)
+    tup, valid, flat = (x[cells].to(logits.device) for x in (table.tuples, table.valid, table.flat))
+    tup, valid, flat = tup.expand(*lead, -1, H), valid.expand(*lead, -1), flat.expand(*lead, -1)       # over the batch: views, no copies
+    lp = F.log_softmax(logits.float(), -1).flatten(-2)
+    score = lp.gather(-1, flat).view(tup.shape).sum(-1).masked_fill(~valid, -torch.inf)              # (..., K): log-prob of each seen Memcode
+    k = sample_logits(score, temperature, generator)
+    return tup.gather(-2, k[..., None, None].expand(*k.shape, 1, H)).squeeze(-2)
+
+
+# %% ../../nbs/21_far.ipynb #38db85fa
 @torch.no_grad()
 def far_generate(model: FAR, mel: torch.Tensor, frames: int, z: torch.Tensor, episode=0, temperature: float = 1.0,
-                 generator: torch.Generator | None = None, cache: bool = True, progress=None) -> torch.Tensor:
-    "Sample Memcodes (B, frames, h, w, heads) for `mel` (B, n_mels, 4*frames), style `z` (B, style_dim), `episode`."
+                 generator: torch.Generator | None = None, cache: bool = True, progress=None, copy_logit: float = 0.0,
+                 table: MemcodeTable | None = None, first: torch.Tensor | None = None) -> torch.Tensor:
+    """Sample Memcodes (B, frames, h, w, heads) for `mel` (B, n_mels, 4*frames), style `z` (B, style_dim), `episode`.
+    `copy_logit`, `table`: see `sample_codes` (0 and None: heads drawn independently from the model as trained);
+    `first` (B, h, w, heads): frame 0's codes, given instead of drawn from the start token."""
     cond = model.conditioning(mel, frames, z, episode)
     B = mel.shape[0]; gh, gw = model.cfg.grid
     codes = torch.zeros(B, frames, gh, gw, model.cfg.heads, dtype=torch.long, device=mel.device)
     prev = torch.full((B, 1, model.S, model.S, model.cfg.heads), model.START, dtype=torch.long, device=mel.device)
+    cells = (slice(None), slice(None))                                   # every grid cell at once
     caches = None
     for t in range(frames):
         if cache:
@@ -175,7 +252,8 @@ def far_generate(model: FAR, mel: torch.Tensor, frames: int, z: torch.Tensor, ep
             h, skips = model._frames_in(torch.cat([torch.full_like(prev, model.START), model.pad_grid(codes[:, :t])], 1))
             for b in model.blocks: h = b(h, cond[:, :, :t + 1])
             logits = model._frames_out(h, skips, cond[:, :, :t + 1])[:, t]
-        codes[:, t] = sample_logits(logits, temperature, generator)
+        if t == 0 and first is not None: codes[:, 0] = torch.as_tensor(first).long().to(codes.device)
+        else: codes[:, t] = sample_codes(logits, temperature, generator, codes[:, t - 1] if t else None, copy_logit, table, cells)
         prev = model.pad_grid(codes[:, t:t + 1])
         if progress is not None: progress.update(1)
     return codes

@@ -12,9 +12,10 @@ from ..config import PriorParams
 from ..io import load_checkpoint
 from .far import FAR, FARConfig, far_generate
 from .mar import MAR, MARConfig, mar_generate
+from .far import MemcodeTable
 
 # %% auto #0
-__all__ = ['KINDS', 'prior_model', 'load_prior', 'generate_codes']
+__all__ = ['KINDS', 'prior_model', 'load_prior', 'generate_codes', 'change_rate', 'unseen_share']
 
 # %% ../../nbs/24_inference.ipynb #eb3dec6d
 KINDS = ('far', 'mar')
@@ -32,14 +33,34 @@ def load_prior(path, device='cpu') -> nn.Module:
     kind = ck['kind']
     m = (FAR(FARConfig(**ck['prior_config'])) if kind == 'far' else MAR(MARConfig(**ck['prior_config'])))
     m.load_state_dict(ck['model']); m.kind, m.step, m.info = kind, ck.get('step', 0), ck.get('info', {})
+    m.memcodes_seen = MemcodeTable.from_state(ck['memcodes_seen']) if 'memcodes_seen' in ck else None   # None: a model.pt from before the table
     return m.to(device).eval()
 
 def generate_codes(model: nn.Module, mel: torch.Tensor, frames: int, z=None, episode=0, temperature: float = 1.0,
-                   seed: int = 0, cache: bool = True, progress: bool = False) -> torch.Tensor:
-    "Sample Memcodes (B, frames, h, w, heads) with a FAR or MAR prior; `z` defaults to zeros (the prior's mean)."
+                   seed: int = 0, cache: bool = True, progress: bool = False, seen_only: bool = False, copy_logit: float = 0.0,
+                   first: torch.Tensor | None = None) -> torch.Tensor:
+    """Sample Memcodes (B, frames, h, w, heads) with a FAR or MAR prior; `z` defaults to zeros (the prior's mean).
+    `seen_only`: draw each Memcode whole among those seen at its cell in training (`model.memcodes_seen`, saved by `train_prior`);
+    `copy_logit`: added to the previous frame's code's logit (log(prior.change_weight) undoes `prior_loss`'s change weighting);
+    `first` (B, h, w, heads): frame 0's codes, given. The defaults sample the model as trained, head by head (`sampling` in params.yaml)."""
+    table = getattr(model, 'memcodes_seen', None) if seen_only else None
+    if seen_only and table is None: raise ValueError("seen_only: this prior has no table of seen Memcodes (a model.pt from before it: retrain, or sampling.seen_only: false)")
     z = torch.zeros(mel.shape[0], model.cfg.style_dim, device=mel.device) if z is None else z
     g = torch.Generator(device=mel.device).manual_seed(seed)
     fn = far_generate if isinstance(model, FAR) else mar_generate
     with tqdm(total=frames, desc=f'generate ({type(model).__name__})', unit='frame', disable=not progress, mininterval=1.0) as bar:
-        return fn(model, mel, frames, z, episode, temperature, g, cache, bar)
+        return fn(model, mel, frames, z, episode, temperature, g, cache, bar, copy_logit=copy_logit, table=table, first=first)
+
+
+# %% ../../nbs/24_inference.ipynb #4fff5080
+def change_rate(codes) -> dict:
+    "How often generated (or real) Memcodes change from frame to frame, codes (T, h, w, heads): `per_head` (a head's code differs from the frame before) and `per_memcode` (any head of a Memcode does)."
+    c = torch.as_tensor(np.asarray(codes)).long()
+    if len(c) < 2: return dict(per_head=0.0, per_memcode=0.0)
+    d = c[1:] != c[:-1]
+    return dict(per_head=float(d.float().mean()), per_memcode=float(d.any(-1).float().mean()))
+
+def unseen_share(codes, table: MemcodeTable) -> float:
+    "Share of the Memcodes of `codes` (T, h, w, heads) that `table` never saw at their grid cell (0 for codes drawn with `seen_only`)."
+    return float((~table.seen(torch.as_tensor(np.asarray(codes)).long())).float().mean())
 

@@ -9,8 +9,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .prior import init_prior_weights, mish, Conditioning, StyleEncoder, MAR_UP_TABLE, scaled_width
-from .far import ResBlock3D, sample_logits
+from .far import ResBlock3D
 from .dvae import count_params
+from .far import MemcodeTable, sample_codes
 
 # %% auto #0
 __all__ = ['MAR_TABLE', 'MARConfig', 'MAR', 'mar_generate', 'mar_param_breakdown']
@@ -114,15 +115,20 @@ class MAR(nn.Module):
 # %% ../../nbs/22_mar.ipynb #e22463b7
 @torch.no_grad()
 def mar_generate(model: MAR, mel: torch.Tensor, frames: int, z: torch.Tensor, episode=0, temperature: float = 1.0,
-                 generator: torch.Generator | None = None, cache: bool = True, progress=None) -> torch.Tensor:
-    "Sample Memcodes (B, frames, h, w, heads) one Memcode at a time; `progress` (a tqdm bar) is advanced once per frame."
+                 generator: torch.Generator | None = None, cache: bool = True, progress=None, copy_logit: float = 0.0,
+                 table: MemcodeTable | None = None, first: torch.Tensor | None = None) -> torch.Tensor:
+    """Sample Memcodes (B, frames, h, w, heads) one Memcode at a time; `progress` (a tqdm bar) is advanced once per frame.
+    `copy_logit`, `table`: see `sample_codes` (on top of the learned `copy_gain`); `first` (B, h, w, heads): frame 0 given, not drawn."""
     cond = model.conditioning(mel, frames, z, episode)
     B, L = mel.shape[0], cond.shape[-1]; gh, gw = model.cfg.grid; per_frame = gh * gw
     seq = torch.full((B, L + 1, model.cfg.heads), model.START, dtype=torch.long, device=mel.device)   # seq[:, i] is the input of position i
+    if first is not None: seq[:, 1:per_frame + 1] = torch.as_tensor(first).long().flatten(1, 2).to(seq.device)
     caches = None
     for i in range(L):
         logits, caches = model.next_logits(seq, i, cond, caches, cache)
-        seq[:, i + 1] = sample_logits(logits, temperature, generator)
+        if first is None or i >= per_frame:
+            p = i % per_frame; prev = seq[:, i + 1 - per_frame] if i >= per_frame else None
+            seq[:, i + 1] = sample_codes(logits, temperature, generator, prev, copy_logit, table, (p // gw, p % gw))
         if progress is not None and (i + 1) % per_frame == 0: progress.update(1)
     return seq[:, 1:].unflatten(1, (frames, gh, gw))
 

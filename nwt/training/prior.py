@@ -26,6 +26,7 @@ from ..config import run_cli
 from ..io import weights_digest
 from ..models.inference import generate_codes, prior_model
 from ..models.dvae import video_chunks
+from ..models.far import MemcodeTable
 
 # %% auto #0
 __all__ = ['encode_dataset', 'PriorDataset', 'mel_statistics', 'prior_batch', 'prior_loss', 'lr_at', 'PriorTask', 'train_prior',
@@ -166,7 +167,10 @@ class PriorTask(Task):
         knobs = {k: v for k, v in (training_knobs(params.get('prior')) or {}).items() if not k.startswith(other + '_')}
         return dict(kind=meta.get('kind'), prior_config=meta.get('prior_config'), prior=knobs,
                     codes={k: info.get(k) for k in ('model', 'grid', 'heads', 'codebook_size')})
-    def export(self): return dict(model=self.model.state_dict(), kind=self.kind, prior_config=asdict(self.model.cfg), info=self.data_info)
+    def export(self):
+        table = MemcodeTable((self.ds.codes(i) for i in range(len(self.ds))), self.data_info['codebook_size'])   # for generate_codes(seen_only=True)
+        return dict(model=self.model.state_dict(), kind=self.kind, prior_config=asdict(self.model.cfg), info=self.data_info,
+                    memcodes_seen=table.state_dict())
     def info(self): return dict(kind=self.kind, parameters=count_params(self.model))
     def postfix(self, last): return dict(ce=f"{last['ce']:.3f}", acc=f"{last['accuracy']:.3f}")
 
