@@ -179,9 +179,9 @@ def _participant(base: str, manifest: dict, start: float, deadline: float, rng: 
     finally: conn.close()
     return log
 
-def crowd(base: str, manifest: dict, participants: int, within: float = 1.0, limit: float = 300.0, seed: int = 0) -> dict:
+def crowd(base: str, manifest: dict, participants: int, within: float = 1.0, limit: float = 300.0, seed: int = 0, t0: float | None = None) -> dict:
     "`participants` simulated participants arriving at random within `within` seconds, each walking the whole HIT over HTTP as fast as the server answers; stops by itself after `limit` seconds. Returns counts, response times and the ratings the server accepted."
-    rng = random.Random(seed); t0 = time.monotonic(); deadline = t0 + limit
+    rng = random.Random(seed); t0 = time.monotonic() if t0 is None else t0; deadline = t0 + limit   # t0: a time.monotonic() shared by client processes
     starts = sorted(t0 + rng.uniform(0, within) for _ in range(participants))
     with ThreadPoolExecutor(max_workers=participants) as ex:
         logs = list(ex.map(lambda a: _participant(base, manifest, a[0], deadline, random.Random(a[1])), zip(starts, range(participants))))
@@ -192,7 +192,7 @@ def crowd(base: str, manifest: dict, participants: int, within: float = 1.0, lim
                 finished=sum(bool(l['code']) for l in logs), requests=len(reqs),
                 http_5xx=sum(r[2] >= 500 for r in reqs), errors=len(errors), first_errors=errors[:3],
                 median_ms=pct(0.5), p95_ms=pct(0.95), max_ms=round(ms[-1], 1) if ms else None,
-                ratings=[r for l in logs for r in l['ratings']])
+                ratings=[r for l in logs for r in l['ratings']], request_ms=ms)
 
 def missing_ratings(db, ratings: list) -> list:
     "The accepted ratings (participant, phase, position, video, score) that the database `db` does not hold."

@@ -311,6 +311,9 @@ def _parser():
     s.add_argument('--host', default='127.0.0.1', help="address to listen on (default: localhost only)")
     s.add_argument('--port', type=int, default=8000)
     s.add_argument('--threads', type=int, default=SERVE_THREADS, help=f"worker threads of the WSGI server (default {SERVE_THREADS})")
+    s.add_argument('--server', choices=('gunicorn', 'waitress'), default='waitress' if sys.platform == 'win32' else 'gunicorn',
+                   help="WSGI server: gunicorn (the default: `--workers` processes of `--threads` threads; Unix only) or waitress (one process; the default on Windows)")
+    s.add_argument('--workers', type=int, default=2, help="gunicorn worker processes (default 2)")
     e.add_argument('--out', required=True, help="CSV file to write")
     return ap
 
@@ -320,6 +323,19 @@ def _export(db, study, out) -> list:
     rows = ratings_from_db(db, read_study(study)); write_ratings_csv(rows, out)
     return rows
 
+def _serve_gunicorn(app, a):
+    "`nwt_mos serve --server gunicorn`: `a.workers` processes of `a.threads` threads (gthread), each with its own app (its own write queue; SQLite's lock and the retry order writes across processes)."
+    try: from gunicorn.app.base import BaseApplication
+    except ImportError: print("nwt_mos: error: --server gunicorn needs gunicorn (pip install gunicorn)", file=sys.stderr); sys.exit(1)
+    class _App(BaseApplication):
+        def load_config(self):
+            for k, v in dict(bind=f"{a.host}:{a.port}", workers=a.workers, threads=a.threads, worker_class='gthread', backlog=SERVE_CONNECTIONS,
+                             worker_connections=SERVE_CONNECTIONS, timeout=120, keepalive=30, loglevel='warning').items(): self.cfg.set(k, v)
+        def load(self): return app
+    print(f"nwt_mos: serving {a.study} on http://{a.host}:{a.port}/ with gunicorn, {a.workers} processes x {a.threads} threads "
+          f"(answers into {a.db}, SQLite in WAL mode); Ctrl-C stops", flush=True)
+    _App().run()
+
 def nwt_mos(argv=None):
     "Command line: `nwt_mos serve [--study DIR] [--db FILE] [--host H] [--port P]` or `nwt_mos export --out ratings.csv`."
     a = _parser().parse_args(argv)
@@ -327,6 +343,7 @@ def nwt_mos(argv=None):
         rows = run_cli(_export, a.db, a.study, a.out, cmd='nwt_mos')
         print(f"{a.out}: {len(rows)} ratings of {len({r['participant'] for r in rows})} participants"); return
     app = run_cli(create_app, a.study, a.db, cmd='nwt_mos')
+    if a.server == 'gunicorn': return _serve_gunicorn(app, a)
     from waitress import serve
     logging.getLogger('waitress.queue').setLevel(logging.ERROR)     # "task queue depth" on every queued request of a crowd
     print(f"nwt_mos: serving {a.study} on http://{a.host}:{a.port}/ with waitress, {a.threads} threads (answers into {a.db}, "
