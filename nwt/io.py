@@ -4,8 +4,7 @@
 
 # %% ../nbs/04_io.ipynb #7c6d4513
 from __future__ import annotations
-import contextlib, hashlib, json, pickle, math, os, re, shutil, subprocess, sys, tempfile, wave
-from fractions import Fraction
+import contextlib, hashlib, pickle, os, re, shutil, subprocess, tempfile, wave
 from pathlib import Path
 import numpy as np
 import imageio_ffmpeg

@@ -4,12 +4,11 @@
 
 # %% ../nbs/90_testing.ipynb #4235fb4b
 from __future__ import annotations
-import collections, contextlib, http.client, sqlite3, zlib, json, os, random, re, shutil, socket, subprocess, sys, tempfile, threading, time, urllib.parse, urllib.request
+import collections, contextlib, http.client, sqlite3, zlib, json, os, random, re, shutil, socket, subprocess, tempfile, threading, time, urllib.parse, urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 from pathlib import Path
 import numpy as np
-import cv2
 from .config import load_params
 from .io import write_wav, VideoWriter
 from .data.prep import prepare_dataset

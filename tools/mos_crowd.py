@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 from nwt.config import repo_root, machine_line, machine_info
 from nwt.studies.mos import read_study
+from nwt.studies.mos_app import _parser as serve_parser
 from nwt.testing import crowd, missing_ratings, free_port, running
 
 def _client(args):
@@ -21,9 +22,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--name', required=True); ap.add_argument('--participants', type=int, default=200)
     ap.add_argument('--within', type=float, default=1.0); ap.add_argument('--limit', type=float, default=600.0)
-    ap.add_argument('--study', default='data/mos/study'); ap.add_argument('--server', default='waitress')
+    ap.add_argument('--study', default='data/mos/study'); ap.add_argument('--server', default=None, help="gunicorn or waitress (default: nwt_mos serve's own)")
     ap.add_argument('--clients', type=int, default=4, help="client processes"); ap.add_argument('--seed', type=int, default=0)
     a = ap.parse_args()
+    a.server = a.server or serve_parser().parse_args(['serve']).server     # what nwt_mos serve picks on this platform
     root = repo_root(); manifest = read_study(root/a.study)
     db = Path(tempfile.mkdtemp(prefix='nwt-crowd-'))/'crowd.sqlite'; port = free_port()
     cmd = [Path(sys.executable).parent/'nwt_mos', 'serve', '--study', root/a.study, '--db', db, '--port', port, '--server', a.server]

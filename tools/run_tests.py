@@ -54,11 +54,11 @@ DIST = {'cv2': 'opencv-python-headless', 'yaml': 'pyyaml', 'imageio_ffmpeg': 'im
         'sklearn': 'scikit-learn', 'PIL': 'pillow'}
 
 def missing_requirements() -> list:
-    "Third-party modules imported by nwt/*.py that settings.ini's `requirements` does not name (an extra's or a development tool's package, `demo_requirements` / `dev_requirements`, only when imported inside a function)."
+    "Third-party modules imported by nwt/*.py that settings.ini's `requirements` does not name (an extra's package, e.g. `demo_requirements`, only when imported inside a function)."
     import configparser
     cfg = configparser.ConfigParser(); cfg.read(ROOT/'settings.ini')
     names = lambda key: {re.split(r'[<>=!~\[ ]', r)[0].lower().replace('_', '-') for r in cfg['DEFAULT'].get(key, '').split()}
-    declared, extras = names('requirements'), names('demo_requirements') | names('dev_requirements')
+    declared, extras = names('requirements'), names('demo_requirements')
     out = []
     for f in sorted((ROOT/'nwt').rglob('*.py')):
         for m in re.finditer(r'^(\s*)(?:import|from)\s+([A-Za-z_][\w]*)', f.read_text(), re.M):

@@ -4,12 +4,10 @@
 
 # %% ../../nbs/40_codec.ipynb #cd136e6b
 from __future__ import annotations
-import math, os, struct, subprocess, sys, tempfile, time, zlib
-from dataclasses import dataclass, asdict
+import math, os, struct, subprocess, tempfile, time, zlib
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
-import torch
-import cv2
 import constriction
 from fastcore.script import call_parse
 from ..config import atomic_path

@@ -125,7 +125,7 @@ def generate(audio=None, out=None, model='far', episode: int | None = None, styl
              temperature: float = 1.0, seed: int = 0, models_dir='models', models=None, progress: bool = True,
              text: str | None = None, voice: str = 'en-us') -> dict:
     "Speech file `audio` (or `text`, said by espeak-ng's `voice`) -> talking video: frames (T, H, W, 3) uint8, codes, and the MP4 at `out` when given; `model`: far, mar, a prior's model.pt or lam (the Listen-and-Move baseline); `models`: a loaded (prior, dVAE-Adv) or LamGenerator."
-    p = load_params().prep
+    P = load_params(); p, S = P.prep, P.sampling
     if (audio is None) == (text is None): raise GenerateError("give the speech as an audio file or as text (one of the two)")
     speech = speak(text, voice, p.sample_rate) if text is not None else read_speech(audio, p)
     if model == 'lam' or isinstance(models, LamGenerator):
@@ -138,10 +138,9 @@ def generate(audio=None, out=None, model='far', episode: int | None = None, styl
     speech, mel = aligned_audio_features(speech, n, p)
     z = style_latent(prior, dvae, style_ref, style_seed, z)
     dev = next(prior.parameters()).device
-    t0 = time.perf_counter()
-    S = load_params().sampling
     seen_only = S.seen_only and getattr(prior, 'memcodes_seen', None) is not None
     if S.seen_only and not seen_only: print(f"generate: {type(prior).__name__} has no table of seen Memcodes (trained before it): heads drawn one by one", file=sys.stderr)
+    t0 = time.perf_counter()
     codes = generate_codes(prior, torch.from_numpy(mel).T[None].to(dev), n, z, episode, temperature, seed, progress=progress,
                            seen_only=seen_only, copy_logit=S.copy_logit)
     t_gen = time.perf_counter() - t0

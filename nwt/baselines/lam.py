@@ -5,14 +5,13 @@
 # %% ../../nbs/60_listen_and_move.ipynb #4e9b4a04
 from __future__ import annotations
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from ..models.dvae import act
-from functools import partial
 from ..io import load_checkpoint
 from ..io import to_frames
 from ..io import to_video_tensor

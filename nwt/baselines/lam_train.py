@@ -6,8 +6,6 @@
 from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
-from pathlib import Path
-import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -5,7 +5,6 @@
 # %% ../../nbs/13_bench.ipynb #82377f05
 from __future__ import annotations
 import json, os, statistics, subprocess, sys, textwrap, time
-from contextlib import nullcontext
 from pathlib import Path
 import torch
 import torch.nn.functional as F

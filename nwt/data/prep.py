@@ -4,7 +4,7 @@
 
 # %% ../../nbs/03_prep.ipynb #a8990e0d
 from __future__ import annotations
-import contextlib, csv, json, math, os, re, shutil, subprocess, sys, tempfile, time, zlib
+import contextlib, csv, json, math, os, re, shutil, subprocess, tempfile, time, zlib
 from array import array
 from fractions import Fraction
 from pathlib import Path

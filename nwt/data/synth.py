@@ -4,13 +4,12 @@
 
 # %% ../../nbs/02_synth.ipynb #a559c578
 from __future__ import annotations
-import ctypes, json, math, os, subprocess, sys, tempfile, threading, wave
+import ctypes, json, math, subprocess, sys, tempfile, threading
 from dataclasses import dataclass, asdict
 from fractions import Fraction
 from pathlib import Path
 import numpy as np
 import cv2
-import imageio_ffmpeg
 from fastcore.script import call_parse
 from tqdm.auto import tqdm
 from ..config import SynthParams, load_params, atomic_path

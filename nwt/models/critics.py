@@ -8,7 +8,6 @@ import math
 from typing import NamedTuple
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from .dvae import SameConv, act
 
 # %% auto #0

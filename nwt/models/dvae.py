@@ -5,7 +5,7 @@
 # %% ../../nbs/10_dvae.ipynb #099ec3f9
 from __future__ import annotations
 import math
-from dataclasses import dataclass, asdict, field
+from dataclasses import dataclass
 from typing import NamedTuple
 import numpy as np
 import torch

@@ -5,12 +5,13 @@
 # %% ../../nbs/21_far.ipynb #2e1011c2
 from __future__ import annotations
 import math
-from dataclasses import dataclass, asdict
+from dataclasses import dataclass
 import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from .prior import init_prior_weights, mish, CausalConv, Conditioning, StyleEncoder, FAR_UP_TABLE, scaled_width
+from .memcodes import gumbel_noise
 
 # %% auto #0
 __all__ = ['FAR_TABLE', 'FARConfig', 'SameConv2d', 'ResBlock3D', 'FAR', 'sample_logits', 'MemcodeTable', 'sample_codes',
@@ -163,9 +164,9 @@ class MemcodeTable:
     "The Memcodes (whole `heads`-tuples) seen at every grid cell of a prior's training codes: `tuples` (h, w, K, heads) long, `valid` (h, w, K) bool."
     def __init__(self, codes, codebook_size: int):
         "`codes`: an iterable of (T, h, w, heads) integer arrays (the prior's training targets)."
-        codes = list(codes); h, w, H = codes[0].shape[1:]; N = codebook_size
+        codes = list(codes); h, w, H = codes[0].shape[1:]; N = self.N = codebook_size
+        keys = torch.cat([self._key(torch.as_tensor(np.asarray(c), dtype=torch.long), 0) for c in codes])   # (T, h, w): one id per Memcode
         place = N ** torch.arange(H - 1, -1, -1)
-        keys = torch.cat([(torch.as_tensor(np.asarray(c), dtype=torch.long) * place).sum(-1) for c in codes])   # (T, h, w): one id per Memcode
         sets = [[torch.unique(keys[:, i, j]) for j in range(w)] for i in range(h)]
         K = max(len(s) for row in sets for s in row)
         self.tuples = torch.zeros(h, w, K, H, dtype=torch.long); self.valid = torch.zeros(h, w, K, dtype=torch.bool)
@@ -182,11 +183,17 @@ class MemcodeTable:
         v = self.valid.flatten(0, 1)                                          # (cells, K)
         self.cell_of = v.nonzero()[:, 0]; self.listed = self.tuples.flatten(0, 1)[v]   # (M,), (M, heads)
         self.flat_all = (self.listed + N * torch.arange(H) + (H * N) * self.cell_of[:, None]).flatten()
+        self.keys = self._key(self.listed, self.cell_of).sort().values    # one int64 per (cell, tuple) seen: `seen` is a lookup
+
+    def _key(self, tuples: torch.Tensor, cell) -> torch.Tensor:
+        "An int64 id of each (grid cell, Memcode tuple) pair: cell * N^heads + the tuple read as a base-N number (cell 0: the tuple's own id)."
+        H = tuples.shape[-1]
+        return cell * self.N ** H + (tuples * self.N ** torch.arange(H - 1, -1, -1)).sum(-1)
 
     def seen(self, codes: torch.Tensor) -> torch.Tensor:
         "Whether each Memcode of `codes` (..., h, w, heads) is in the table at its cell: bool (..., h, w)."
-        hit = (torch.as_tensor(codes).long()[..., None, :] == self.tuples).all(-1) & self.valid
-        return hit.any(-1)
+        c = torch.as_tensor(codes).long(); h, w = self.valid.shape[:2]
+        return torch.isin(self._key(c, torch.arange(h * w).view(h, w)), self.keys)
 
     def state_dict(self) -> dict:
         "Tensors and numbers only (checkpoints load weights-only)."
@@ -212,9 +219,7 @@ def sample_codes(logits: torch.Tensor, temperature: float = 1.0, generator: torc
         B, C = math.prod(lead[:-2]), lead[-2] * lead[-1]; dev = logits.device
         lp = F.log_softmax(logits.float(), -1).reshape(B, -1)
         score = lp.gather(1, table.flat_all.to(dev).expand(B, -1)).view(B, -1, H).sum(-1)            # (B, M)
-        if temperature:
-            u = torch.rand(score.shape, generator=generator, device=dev).clamp(1e-10, 1 - 1e-10)
-            score = score / temperature - torch.log(-torch.log(u))
+        if temperature: score = score / temperature + gumbel_noise(score, generator)
         cell = table.cell_of.to(dev).expand(B, -1)
         best = torch.full((B, C), -torch.inf, device=dev).scatter_reduce(1, cell, score, 'amax')
         pos = torch.where(score == best.gather(1, cell), torch.arange(score.shape[1], device=dev), -1)

@@ -5,7 +5,6 @@
 # %% ../../nbs/20_prior.ipynb #88742a80
 from __future__ import annotations
 import math
-from dataclasses import dataclass, field, asdict
 from typing import NamedTuple
 import torch
 import torch.nn as nn

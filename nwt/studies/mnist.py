@@ -4,7 +4,7 @@
 
 # %% ../../nbs/50_mnist.ipynb #47dd07ff
 from __future__ import annotations
-import math, time
+import math
 from functools import partial
 from pathlib import Path
 from dataclasses import asdict, dataclass, replace

@@ -4,8 +4,7 @@
 
 # %% ../../nbs/71_mos_app.ipynb #19ef5277
 from __future__ import annotations
-import argparse, collections, contextlib, http.client, logging, os, random, re, secrets, socket, sqlite3, subprocess, sys, threading, time, urllib.parse
-from concurrent.futures import ThreadPoolExecutor
+import argparse, contextlib, logging, random, secrets, sqlite3, sys, threading, time
 from datetime import datetime, timezone
 from pathlib import Path
 from flask import Flask, abort, current_app, redirect, request, send_from_directory, url_for

@@ -4,13 +4,11 @@
 
 # %% ../../nbs/12_train_dvae.ipynb #1049e86b
 from __future__ import annotations
-import math, time
-from dataclasses import asdict, replace
-from pathlib import Path
+import math
+from dataclasses import asdict
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn as nn
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn

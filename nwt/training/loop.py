@@ -4,13 +4,12 @@
 
 # %% ../../nbs/05_train.ipynb #7cd9dec6
 from __future__ import annotations
-import hashlib, multiprocessing, os, pickle, resource, shutil, sys, time
+import multiprocessing, os, resource, time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 import numpy as np
 import torch
 import torch.distributed as dist
-import torch.nn as nn
 from tqdm.auto import tqdm
 from ..config import precision_label
 from ..config import NwtError

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/23_train_prior.ipynb #048cb42b
 from __future__ import annotations
-import json, math, os, time
+import json, time
 from dataclasses import asdict
 from pathlib import Path
 import numpy as np
