@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_config.ipynb #52b65536
 from __future__ import annotations
-import os, sys, json, tempfile, time, contextlib, dataclasses, typing
+import os, sys, json, tempfile, time, contextlib, dataclasses, types, typing
 from dataclasses import dataclass, field, fields, asdict
 from pathlib import Path
 import yaml
@@ -296,10 +296,11 @@ class LamParams:
     "The Listen-and-Move baseline (stage `train_lam`): one model per row of its ablation, trained on one episode."
     episode: int = 0               # the video it learns; its held_out clips are the evaluation
     held_out: str = 'val+test'     # splits of that episode held out from training (joined by '+')
-    size: int = 32                 # N: frames N x N (paper: 128 in its ablation)
-    channels: int = 16             # C (paper: 16)
+    size: int = 64                 # N: frames N x N (paper: 128 in its ablation)
+    channels: int = 8              # C (paper: 16)
     window: int = 16               # frames per training sequence (paper: 32)
-    steps: int = 400               # per model (paper: 50,000 at 128 x 128)
+    steps: int = 1000              # per ablation row (paper: 50,000 at 128 x 128)
+    full_steps: int = 1500         # the full model (`full`) (paper: the same 50,000)
     variants: list = field(default_factory=lambda: ['baseline', 'rnn', 'sac', 'acin', 'convgru', 'dirconvgru'])
     full: str = 'dirconvgru'       # the variant used beside NWT and by `nwt_generate --model lam`
     lr_g: float = 1e-4
@@ -307,7 +308,13 @@ class LamParams:
     betas: list = field(default_factory=lambda: [0.3, 0.999])
     gp_lambda: float = 10.0
     alpha: float = 10.0
+    delay: int = 2                 # frames the sound features are delayed by inside the model (paper: 0)
+    standardize: bool = True       # sound features standardized per band inside the model (paper: raw)
+    updates: str = 'alternating'   # the order of the players' updates (paper: alternating) or 'simultaneous'
+    gan_weight: float = 0.0        # weight of the adversarial terms on the generator (paper: 1)
+    gan_from: int = 0              # pixel-term-only steps of the full model before the critics start (paper: 0)
     pixel_l1: float = 100.0        # weight of a pixel L1 term on the generator (paper: 0, none)
+    pixel_l1_end: float | None = None   # the L1 weight annealed linearly to this by the last step (None: constant)
     workers: int = 2               # models trained at once, one thread each
     ckpt_every: int = 100
     log_every: int = 10
@@ -344,7 +351,10 @@ def deep_merge(base: dict, over: dict) -> dict:
     return out
 
 def _coerce(tp, v, where, fn):
-    "Check `v` against the annotation `tp` (int/float/str/bool or a params dataclass)."
+    "Check `v` against the annotation `tp` (int/float/str/bool/list, a params dataclass, or one of those `| None`)."
+    if isinstance(tp, types.UnionType) and type(None) in tp.__args__:     # an optional knob: None (YAML null) or the other type
+        if v is None: return None
+        tp = next(a for a in tp.__args__ if a is not type(None))
     if dataclasses.is_dataclass(tp): return _build(tp, v, where, fn)
     if tp is float and isinstance(v, (int, float)) and not isinstance(v, bool): return float(v)
     if tp in (int, str, bool) and type(v) is tp: return v

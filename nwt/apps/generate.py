@@ -25,7 +25,7 @@ from ..config import NwtError, run_cli
 
 # %% auto #0
 __all__ = ['VOICE_SCRIPTS', 'GenerateError', 'read_speech', 'speak', 'find_models', 'find_lam', 'style_latent', 'generate',
-           'nwt_generate']
+           'nwt_generate', 'loudness_envelope', 'follows_speech']
 
 # %% ../../nbs/30_generate.ipynb #9ca77293
 class GenerateError(NwtError, ValueError):
@@ -181,3 +181,16 @@ def nwt_generate(argv=None):
     r = run_cli(generate, audio, out, a.model, a.episode, a.style_ref, a.style_seed, None, a.temperature, a.seed, a.models_dir, text=a.text, voice=a.voice,
                 cmd='nwt_generate')
     print(f"{out}: {len(r['frames'])} frames ({r['seconds']:.2f} s) with {r['model']}, generated at {r['generation_fps']:.1f} frames/s")
+
+# %% ../../nbs/30_generate.ipynb #e95ac3ad
+def loudness_envelope(speech: np.ndarray, n_frames: int, sample_rate: int, fps: float = 30.0) -> np.ndarray:
+    "RMS loudness (n_frames,) of mono `speech`, one value per video frame: over the frame's own period [t / fps, (t + 1) / fps) (silence past the end)."
+    edges = np.round(np.arange(n_frames + 1) * sample_rate / fps).astype(int)
+    y = np.zeros(max(len(speech), edges[-1]), np.float32); y[:len(speech)] = speech
+    return np.sqrt(np.add.reduceat(y[:edges[-1]].astype(np.float64) ** 2, edges[:-1]) / np.diff(edges))
+
+def follows_speech(frames: np.ndarray, speech: np.ndarray, sample_rate: int, fps: float = 30.0, max_lag: int = 15) -> dict:
+    "How a video's mouth follows its speech: `lip_sync` of the openness read from `frames` (T, H, W, 3) uint8 against the speech's `loudness_envelope` (r at lag 0, offset, peak)."
+    from nwt.eval.metrics import mouth_window, mouth_openness, lip_sync
+    env = loudness_envelope(speech, len(frames), sample_rate, fps)
+    return lip_sync(mouth_openness(frames, mouth_window(frames)), env, max_lag)

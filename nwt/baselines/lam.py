@@ -38,6 +38,7 @@ class LamConfig:
     acin: bool = True             # audio-conditional instance norm (eq. 2; else instance norm with learned affine)
     video_pred: str = 'dirconvgru'  # 'none', 'convgru' (one centred ConvGRU) or 'dirconvgru' (Fig. 4)
     kernel: int = 3               # K of the ConvGRUs (directional ones reach (K - 1) / 2 pixels)
+    delay: int = 0                # frames the sound features are delayed by inside the model (paper: 0): frame t sees f_{t - delay}
 
     def __post_init__(self):
         if self.size < 8 or self.size & (self.size - 1): raise ValueError(f"lam size must be a power of two >= 8, got {self.size}")
@@ -45,6 +46,7 @@ class LamConfig:
         if self.video_pred not in ('none', 'convgru', 'dirconvgru'):
             raise ValueError(f"lam video_pred must be 'none', 'convgru' or 'dirconvgru', got {self.video_pred!r}")
         if self.kernel < 1 or self.kernel % 2 == 0: raise ValueError(f"lam kernel must be odd, got {self.kernel}")
+        if self.delay < 0: raise ValueError(f"lam delay must be >= 0 frames, got {self.delay}")
 
     @property
     def rnn_size(self) -> int: return self.bands + self.noise if self.mfs else self.noise          # M
@@ -256,13 +258,29 @@ class LamGenerator(nn.Module):
         self.to_rgb = nn.Conv2d(c.channels, 3, 1)
         init_lam(self)
         self.video_pred = VideoPrediction(c.channels, c.kernel, c.video_pred) if c.video_pred != 'none' else None
+        self.register_buffer('f_mean', torch.zeros(c.bands)); self.register_buffer('f_std', torch.ones(c.bands))
+
+    def set_feature_stats(self, features: torch.Tensor):
+        "Standardize the sound features inside the model from now on: per-band mean and std of `features` (frames, bands), e.g. the training clips'."
+        f = torch.as_tensor(features, dtype=torch.float32).reshape(-1, self.cfg.bands)
+        self.f_mean.copy_(f.mean(0)); self.f_std.copy_(f.std(0).clamp_min(1e-6))
+
+    def sound_inputs(self, f: torch.Tensor, state: dict) -> tuple[torch.Tensor, torch.Tensor]:
+        "Raw features f (B, T, bands) -> (what the model sees: standardized, delayed by `cfg.delay` frames, the last `delay` standardized frames for the next window)."
+        f = (f - self.f_mean) / self.f_std
+        d = self.cfg.delay
+        if not d: return f, f[:, :0]
+        past = state.get('lag', f[:, :1].expand(-1, d, -1))              # at a clip's start: its first frame repeated
+        u = torch.cat([past, f], 1)
+        return u[:, :f.shape[1]], u[:, -d:]
 
     def forward(self, f: torch.Tensor, state: dict | None = None, noise: torch.Tensor | None = None,
                 return_mask: bool = False):
-        "f (B, T, bands); `noise` e (B, T, E) (default: drawn); returns (video, state) or (video, state, masks)."
+        "f (B, T, bands) raw sound features (`lam_features`); `noise` e (B, T, E) (default: drawn); returns (video, state) or (video, state, masks)."
         c = self.cfg; B, T, _ = f.shape
         if f.shape[-1] != c.bands: raise ValueError(f"sound features have {f.shape[-1]} bands, the model takes {c.bands}")
         state = state or {}
+        f, lag = self.sound_inputs(f, state)
         e = torch.randn(B, T, c.noise, device=f.device, dtype=f.dtype) if noise is None else noise
         m, rnn_state = self.rnn(torch.cat([f, e], -1) if c.mfs else e, state.get('rnn'))
         z = torch.cat([f, m], -1) if c.sac else m
@@ -270,7 +288,7 @@ class LamGenerator(nn.Module):
         x = act(self.format(z.reshape(B * T, -1, 1, 1).expand(-1, -1, 4, 4)))
         for layer in self.layers: x = layer(x, ff)
         x = x.view(B, T, *x.shape[1:])
-        new = dict(rnn=rnn_state); masks = None
+        new = dict(rnn=rnn_state, lag=lag); masks = None
         if self.video_pred is not None:
             x, new['video'], masks = self.video_pred(x, state.get('video'))
         video = torch.tanh(self.to_rgb(x.flatten(0, 1))).view(B, T, 3, c.size, c.size)

@@ -10,7 +10,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from ..models.critics import CriticOutput, sample_scores, gradient_penalty
-from ..training.loop import Task, fit, run_jobs
+from ..training.loop import Task, fit, run_jobs, TrainingDiverged
 from functools import partial
 from ..models.dvae import act
 from .lam import LamConfig, LamGenerator, init_lam, ablation_name, clip_windows, detach_state
@@ -100,14 +100,30 @@ class LamTrainConfig:
     gp_lambda: float = 10.0
     alpha: float = 10.0
     pixel_l1: float = 0.0         # weight of a pixel L1 term on the generator (not in the paper: 0)
+    pixel_l1_end: float | None = None   # anneal the weight linearly to this by the last step (None: constant)
+    standardize: bool = False     # standardize the sound features inside the model with the training clips' per-band statistics (paper: raw)
+    updates: str = 'alternating'  # 'alternating' (paper: G and R step against the critics just updated) or 'simultaneous' (one forward, both from it)
+    gan_weight: float = 1.0       # weight of the generator's adversarial and feature-matching terms (paper: 1)
+    gan_from: int = 0             # steps of the pixel term alone before the critics train and the adversarial terms switch on (paper: 0)
+
+    def __post_init__(self):
+        if self.updates not in ('alternating', 'simultaneous'):
+            raise ValueError(f"lam updates must be 'alternating' or 'simultaneous', got {self.updates!r}")
+
+    def l1_weight(self, step: int, steps: int) -> float:
+        "The pixel L1 weight at `step` of `steps`: `pixel_l1`, annealed linearly to `pixel_l1_end` at the last step when that is set."
+        if self.pixel_l1_end is None or steps <= 1: return self.pixel_l1
+        return self.pixel_l1 + (self.pixel_l1_end - self.pixel_l1) * min(1.0, step / (steps - 1))
 
 class LamTask(Task):
     "One Listen-and-Move model for `nwt.training.loop.fit`: consecutive windows of one episode, carried state, WGAN-GP on D_I and D_V."
     name = 'Listen-and-Move'
     desc = None
     leave = True
-    def __init__(self, clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, seed: int = 0, info: dict | None = None):
+    def __init__(self, clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, seed: int = 0, info: dict | None = None,
+                 steps: int = 1):
         super().__init__()
+        self.steps = steps                                             # the run's length, for the annealed L1 weight
         self.extra = dict(info or {})
         self.cfg, self.tc, self.clips, self.variant = cfg, tc, clips, ablation_name(cfg)
         self.windows = clip_windows(clips, tc.window)
@@ -116,6 +132,7 @@ class LamTask(Task):
         self.frames_per_step = tc.window
         torch.manual_seed(seed)
         self.g, self.d_i, self.d_v = LamGenerator(cfg), LamCritic(cfg, 2), LamCritic(cfg, 3, frames=tc.window)
+        if tc.standardize: self.g.set_feature_stats(torch.cat([c['features'] for c in clips]))
         self.modules = dict(model=self.g, d_i=self.d_i, d_v=self.d_v)
         adam = lambda ps, lr: torch.optim.Adam(ps, lr=lr, betas=tuple(tc.betas))
         self.optimizers = dict(opt_g=adam(self.g.parameters(), tc.lr_g),
@@ -128,23 +145,49 @@ class LamTask(Task):
         clip = self.clips[c]; W = self.tc.window
         return clip['features'][s:s + W][None], clip['frames'][s:s + W][None], s == 0
 
+    def adversarial(self, step: int) -> bool:
+        "Whether the critics train and judge the generator at `step` (`gan_weight` > 0 and `step` >= `gan_from`)."
+        return self.tc.gan_weight > 0 and step >= self.tc.gan_from
+
     def losses(self, batch, step: int):
         f, real, fresh = batch
         fake, new = self.g(f, None if fresh else self.carry)
         self.carry = detach_state(new)
+        if not self.adversarial(step):                                 # the pixel term alone: no critic step
+            self._stats = {}
+            return dict(gen=self._generator_loss(real, fake, step)), self._stats
         ld, sd = lam_critic_loss(self.d_i, self.d_v, real, fake, self.tc.gp_lambda, self.gen)
-        for m in (self.d_i, self.d_v): m.requires_grad_(False)
-        lg, sg = lam_generator_loss(self.d_i, self.d_v, real, fake, self.tc.alpha, self.gen)
-        for m in (self.d_i, self.d_v): m.requires_grad_(True)
-        l1 = (fake - real).abs().mean()
-        if self.tc.pixel_l1: lg = lg + self.tc.pixel_l1 * l1
-        return dict(critic=ld, gen=lg), dict(sd, **sg, loss_critic=ld.detach(), loss_gen=lg.detach(), pixel_l1=l1.detach())
+        self._pair, self._stats = (real, fake), dict(sd, loss_critic=ld.detach())
+        if self.tc.updates == 'alternating': return dict(critic=ld), self._stats   # G's loss after the critics' step (`update`)
+        lg = self._generator_loss(real, fake, step)
+        return dict(critic=ld, gen=lg), self._stats
+
+    def _generator_loss(self, real, fake, step: int) -> torch.Tensor:
+        l1, w = (fake - real).abs().mean(), self.tc.l1_weight(step, self.steps)
+        if self.adversarial(step):
+            for m in (self.d_i, self.d_v): m.requires_grad_(False)
+            lg, sg = lam_generator_loss(self.d_i, self.d_v, real, fake, self.tc.alpha, self.gen)
+            for m in (self.d_i, self.d_v): m.requires_grad_(True)
+            lg = self.tc.gan_weight * lg
+        else: lg, sg = l1.new_zeros(()), dict(gan=0.0, feature_matching=0.0)
+        if w: lg = lg + w * l1
+        self._stats.update(sg, loss_gen=lg.detach(), pixel_l1=l1.detach(), l1_weight=w)   # fit logs the dict after `update`
+        return lg
 
     def update(self, losses: dict, step: int):
         og, od = self.optimizers['opt_g'], self.optimizers['opt_d']
+        if 'critic' not in losses:                                     # before `gan_from`, or gan_weight 0
+            og.zero_grad(set_to_none=True); losses['gen'].backward(); og.step(); return
         od.zero_grad(set_to_none=True); losses['critic'].backward()
-        og.zero_grad(set_to_none=True); losses['gen'].backward()
-        od.step(); og.step()
+        if self.tc.updates == 'alternating':
+            od.step()
+            lg = self._generator_loss(*self._pair, step)
+            if not torch.isfinite(lg): raise TrainingDiverged(f"{self.desc}: non-finite generator loss at step {step}")
+            og.zero_grad(set_to_none=True); lg.backward(); og.step()
+        else:
+            og.zero_grad(set_to_none=True); losses['gen'].backward()
+            od.step(); og.step()
+        self._pair = None
 
     def state(self) -> dict: return dict(carry=self.carry, generator=self.gen.get_state())
     def load_state(self, s: dict):
@@ -160,7 +203,7 @@ def train_lam(clips: list[dict], cfg: LamConfig, tc: LamTrainConfig, steps: int,
               resume: bool = False, log_dir=None, progress: bool = True, ckpt_every: int = 100, log_every: int = 10,
               info: dict | None = None) -> tuple[LamGenerator, dict]:
     "Train one Listen-and-Move model through the project's loop (`nwt.training.loop.fit`): progress bar, atomic checkpoints with exact resume, non-finite guard, dvclive curves; `info` (e.g. the episode) is stored in model.pt; returns (generator in eval mode, summary)."
-    task = LamTask(clips, cfg, tc, seed, info)
+    task = LamTask(clips, cfg, tc, seed, info, steps)
     s = fit(task, steps, out, seed=seed, resume=resume, log_dir=log_dir, progress=progress, ckpt_every=ckpt_every,
             log_every=log_every, reseed=False)
     return task.g.eval(), s
