@@ -340,7 +340,9 @@ def load_lam(path, device='cpu') -> LamGenerator:
     if not path.is_file(): raise FileNotFoundError(f"{path}: no trained Listen-and-Move model here (run `dvc repro train_lam` first)")
     ck = load_checkpoint(path)
     if 'lam' not in ck or 'model' not in ck: raise RuntimeError(f"{path}: not a Listen-and-Move model.pt (no lam config)")
-    g = LamGenerator(LamConfig(**ck['lam'])); g.load_state_dict(ck['model'])
+    g = LamGenerator(LamConfig(**ck['lam']))
+    sd = {**{k: v for k, v in g.state_dict().items() if k in ('f_mean', 'f_std')}, **ck['model']}   # a model.pt from before the buffers: raw features
+    g.load_state_dict(sd)
     g.variant, g.step, g.train_cfg, g.info = ck.get('variant', ablation_name(g.cfg)), ck.get('step', 0), ck.get('train', {}), ck.get('info', {})
     return g.to(device).eval()
 

@@ -109,6 +109,8 @@ class LamTrainConfig:
     def __post_init__(self):
         if self.updates not in ('alternating', 'simultaneous'):
             raise ValueError(f"lam updates must be 'alternating' or 'simultaneous', got {self.updates!r}")
+        if self.gan_weight <= 0 and self.pixel_l1 <= 0 and (self.pixel_l1_end is None or self.pixel_l1_end <= 0):
+            raise ValueError("lam: gan_weight and pixel_l1 are both 0, so the generator has no loss: set one of them above 0")
 
     def l1_weight(self, step: int, steps: int) -> float:
         "The pixel L1 weight at `step` of `steps`: `pixel_l1`, annealed linearly to `pixel_l1_end` at the last step when that is set."
