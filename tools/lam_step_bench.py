@@ -9,14 +9,13 @@ The Python share is estimated as 1 - (time of the step's matmuls/convolutions at
 Each run appends one row (its label, sizes, commit) to the record; nbs/60_listen_and_move shows the table."""
 import argparse, json, os, subprocess, sys
 from dataclasses import asdict
-from pathlib import Path
 if os.environ.get('NWT_SRC'):                 # measure another checkout's nwt (e.g. a git worktree of an earlier commit)
     sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in type(f).__name__.lower() and 'editable' not in str(f).lower()]
     sys.path.insert(0, os.environ['NWT_SRC'])
 import torch
 from nwt.baselines.lam import ablation_config
 from nwt.baselines.lam_train import LamTask, LamTrainConfig
-from nwt.bench.cpu import count_flops, median_seconds, matmul_gflops, conv_gflops
+from nwt.bench.cpu import append_run, count_flops, median_seconds, matmul_gflops, conv_gflops
 
 
 def fake_clips(T: int, size: int, bands: int = 64, n: int = 2):
@@ -28,7 +27,7 @@ def fake_clips(T: int, size: int, bands: int = 64, n: int = 2):
 def parts(task, step: int = 1):
     "Callables for the step's parts on one batch (each re-runs what it needs)."
     b = task.batch(step, None)
-    f, real = b[0], b[1]
+    f = b[0]
     def gen_fwd():
         with torch.no_grad(): task.g(f)
     def gen_fwd_bwd():
@@ -64,13 +63,8 @@ def main(argv=None):
     row['frames_per_s'] = round(a.window / (row['step']['ms'] / 1e3), 1)
     row['code'] = 'a worktree of that commit (NWT_SRC)' if os.environ.get('NWT_SRC') else 'this checkout, with its uncommitted changes'
     print(json.dumps(row, indent=1))
-    if a.record:
-        path = Path(a.record)
-        rec = json.loads(path.read_text()) if path.exists() else dict(
-            title="Listen-and-Move (issue 32): one training step, before and after batching the per-frame work",
-            how="tools/lam_step_bench.py: " + __doc__.split('\n\n')[1].replace('\n', ' '), runs=[])
-        rec['runs'].append(row)
-        tmp = path.with_suffix('.tmp'); tmp.write_text(json.dumps(rec, indent=1) + '\n'); tmp.replace(path)
+    if a.record: append_run(a.record, row, title="Listen-and-Move (issue 32): one training step, before and after batching the per-frame work",
+                            how="tools/lam_step_bench.py: " + __doc__.split('\n\n')[1].replace('\n', ' '))
 
 
 if __name__ == '__main__':

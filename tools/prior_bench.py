@@ -14,13 +14,12 @@ own one-thread process (fp32 and bf16), and reports each one's updates/s beside 
 threads, fp32): the wall time of the stage's steps (prior.steps_far + prior.steps_mar) both ways.
 Each run appends one row to the record; nbs/23_train_prior shows the table."""
 import argparse, json, os, subprocess, sys, time
-from pathlib import Path
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 from nwt.config import load_params, cpu_speed
 from nwt.models.inference import prior_model
 from nwt.training.prior import prior_loss, lr_at
-from nwt.bench.cpu import median_seconds
+from nwt.bench.cpu import append_run, median_seconds
 
 GRID, HEADS, N, EPISODES = (16, 14), 8, 8, 12          # Mem16's Memcodes, the default corpus's episodes
 
@@ -153,13 +152,8 @@ def main(argv=None):
         base = stage.get('none')
         if base: row['pair']['speedup_vs_sequential_fp32'] = {amp: round(base / v['stage_s'], 2) for amp, v in row['pair']['side_by_side'].items()}
     print(json.dumps({k: v for k, v in row.items() if k != 'steps'}, indent=1))
-    if a.record:
-        path = Path(a.record)
-        rec = json.loads(path.read_text()) if path.exists() else dict(
-            title="FAR and MAR (issue 31): one training step by precision, layout, compilation and threads; the pair side by side",
-            how="tools/prior_bench.py: " + __doc__.split('\n\n')[1].replace('\n', ' '), runs=[])
-        rec['runs'].append(row)
-        tmp = path.with_suffix('.tmp'); tmp.write_text(json.dumps(rec, indent=1) + '\n'); tmp.replace(path)
+    if a.record: append_run(a.record, row, title="FAR and MAR (issue 31): one training step by precision, layout, compilation and threads; the pair side by side",
+                            how="tools/prior_bench.py: " + __doc__.split('\n\n')[1].replace('\n', ' '))
 
 
 if __name__ == '__main__':

@@ -11,12 +11,12 @@ import torch.nn.functional as F
 from torch.utils.flop_counter import FlopCounterMode
 from fastcore.script import call_parse
 from ..training.loop import Dist, step_seed
-from ..config import run_cli
+from ..config import run_cli, save_json
 from ..models.critics import critic_view, critic_terms, generator_terms, sample_scores, _penalty
 
 # %% auto #0
-__all__ = ['median_seconds', 'count_flops', 'matmul_gflops', 'conv_gflops', 'dvae_step_parts', 'dvae_step_rate', 'step_rate_in',
-           'markdown_table', 'stage_times', 'pipeline_estimate', 'nwt_machine']
+__all__ = ['median_seconds', 'append_run', 'count_flops', 'matmul_gflops', 'conv_gflops', 'dvae_step_parts', 'dvae_step_rate',
+           'step_rate_in', 'markdown_table', 'stage_times', 'pipeline_estimate', 'nwt_machine']
 
 # %% ../../nbs/13_bench.ipynb #00213b4f
 def median_seconds(fn, repeat: int = 7, warmup: int = 2) -> float:
@@ -26,6 +26,13 @@ def median_seconds(fn, repeat: int = 7, warmup: int = 2) -> float:
     for _ in range(repeat):
         t0 = time.perf_counter(); fn(); ts.append(time.perf_counter() - t0)
     return statistics.median(ts)
+
+def append_run(path, row: dict, title: str, how: str) -> dict:
+    "Append one benchmark run `row` to the record at `path` (its `runs`; a new record gets `title` and `how`), written atomically; returns the record."
+    path = Path(path)
+    rec = json.loads(path.read_text()) if path.exists() else dict(title=title, how=how, runs=[])
+    rec['runs'].append(row); save_json(path, rec)
+    return rec
 
 def count_flops(fn) -> int:
     "FLOPs of one call of `fn` (matmuls and convolutions, forward and backward), by `FlopCounterMode`."
