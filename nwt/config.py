@@ -214,8 +214,8 @@ class PriorParams:
     targets: str = 'argmax'
     window: int = 32
     batch: int = 4
-    steps_far: int = 1200
-    steps_mar: int = 500
+    steps_far: int = 2000
+    steps_mar: int = 800
     lr: float = 1e-3
     lr_min: float = 1e-4
     lr_halve_every: float = 0.2
@@ -225,6 +225,8 @@ class PriorParams:
     change_weight: float = 10.0
     far_cond_at_output: bool = True
     mar_copy_gain: float = 5.0
+    amp: str = 'auto'
+    channels_last: bool = True
     ckpt_every: int = 100
     log_every: int = 10
     max_bad_steps: int = 20

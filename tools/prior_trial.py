@@ -6,12 +6,11 @@ JSON line to the record.
     python tools/prior_trial.py NAME --kind far ['{"prior": {"change_weight": 1.0}}'] [--context-noise 0.1] [--amp bf16]
                                 [--steps N] [--seeds 0 1 2] [--record nbs/trials/prior_training.jsonl]
 
+Precision and layout are the library's knobs (prior.amp, prior.channels_last; --amp and --channels-last set them).
 Trial-only options (not library knobs yet; a lever that wins becomes one):
   --context-noise p  during training, each head code of the decoder's input context (the previous frame's codes for FAR,
                      the previous Memcodes for MAR; never the targets) is replaced by a random code with probability p
                      (exposure bias: taming-transformers' pkeep = 1 - p; GameNGen noises its context frames)
-  --amp bf16         train under CPU bf16 autocast (the stage trains the priors in fp32)
-  --channels-last    convolution weights in channels-last layout (tools/prior_bench.py: with bf16, FAR's step 1.7x faster)
 Rows: Cond (the clip's style from its own codes) and Cond with the next clip's audio, on the first `evaluate.clips` test
 clips x `evaluate.frames` frames, seeds as given, `sampling` as in params.yaml; teacher-forced validation accuracy
 (`evaluate_prior`) beside copying the previous frame. Trials are one run each on a 2-core machine: read small
@@ -21,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 import numpy as np
 import torch
-from nwt.config import load_params, autocast_for
+from nwt.config import load_params
 from nwt.data.prep import read_manifest
 from nwt.io import to_video_tensor, to_frames
 from nwt.models.dvae import encode_video, decode_video
@@ -33,18 +32,10 @@ from nwt.training.prior import PriorTask, evaluate_prior
 
 
 class TrialTask(PriorTask):
-    "PriorTask with a noised input context and optional bf16 autocast."
-    def __init__(self, *a, noise: float = 0.0, amp: str = 'none', channels_last: bool = False, **k):
+    "PriorTask with a noised input context."
+    def __init__(self, *a, noise: float = 0.0, **k):
         super().__init__(*a, **k)
-        self.precision, self.amp = amp, autocast_for(amp)
         if noise > 0: noised_context(self.model.embed, self.model.N, noise, self.p.seed)
-        if channels_last:                             # the layout the benchmark found fastest under bf16 (same arithmetic)
-            for m in self.model.modules():
-                if isinstance(m, torch.nn.Conv3d): m.weight.data = m.weight.data.contiguous(memory_format=torch.channels_last_3d)
-                if isinstance(m, torch.nn.Conv2d): m.weight.data = m.weight.data.contiguous(memory_format=torch.channels_last)
-
-    def losses(self, batch, step: int):
-        with self.amp(): return super().losses(batch, step)
 
 
 def noised_context(embed: torch.nn.Embedding, N: int, p: float, seed: int = 0):
@@ -93,8 +84,8 @@ def main(argv=None):
     a = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     a.add_argument('name'); a.add_argument('overrides', nargs='?', default='{}', help='JSON: {group: {key: value}} over the cpu profile')
     a.add_argument('--kind', default='far'); a.add_argument('--steps', type=int, default=None)
-    a.add_argument('--context-noise', type=float, default=0.0); a.add_argument('--amp', default='none', choices=['none', 'bf16'])
-    a.add_argument('--channels-last', action='store_true', help='convolution weights in channels-last layout')
+    a.add_argument('--context-noise', type=float, default=0.0); a.add_argument('--amp', default=None, choices=['auto', 'none', 'bf16'], help='prior.amp (default: the profile\'s)')
+    a.add_argument('--channels-last', default=None, type=lambda v: v.lower() in ('1', 'true', 'yes'), help='prior.channels_last: true or false (default: the profile\'s)')
     a.add_argument('--seeds', nargs='+', type=int, default=[0]); a.add_argument('--profile', default='cpu')
     a.add_argument('--threads', type=int, default=None, help="torch's thread count (default: torch's)")
     a.add_argument('--prepared', default='data/prepared'); a.add_argument('--encoded', default='data/encoded'); a.add_argument('--models', default='models')
@@ -104,12 +95,14 @@ def main(argv=None):
     if args.threads: torch.set_num_threads(args.threads)
     P, ov = load_params(profile=args.profile), json.loads(args.overrides)
     for group, kv in ov.items(): setattr(P, group, replace(getattr(P, group), **kv))
+    if args.amp is not None: P.prior = replace(P.prior, amp=args.amp)
+    if args.channels_last is not None: P.prior = replace(P.prior, channels_last=args.channels_last)
     steps = args.steps or (P.prior.steps_far if args.kind == 'far' else P.prior.steps_mar)
     out = Path(args.out)/args.name; d = setup_distributed(); t0 = time.time()
     if args.model:                                   # measure a trained prior as it is (e.g. the stage's, as the reference row)
         model_pt = Path(args.model); ck = torch.load(model_pt, map_location='cpu', weights_only=False); s = ck['summary']; steps = ck['step']
     else:
-        task = TrialTask(args.kind, args.prepared, args.encoded, P, steps, d, noise=args.context_noise, amp=args.amp, channels_last=args.channels_last)
+        task = TrialTask(args.kind, args.prepared, args.encoded, P, steps, d, noise=args.context_noise)
         s = fit(task, steps, out, d, seed=P.prior.seed, progress=False, ckpt_every=P.prior.ckpt_every, log_every=P.prior.log_every,
                 max_bad_steps=P.prior.max_bad_steps)
         model_pt = out/'model.pt'
@@ -119,7 +112,7 @@ def main(argv=None):
     rows = generated_rows(prior, dvae, Path(args.prepared), P.evaluate, P.sampling, args.seeds)
     rev = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip() or 'unknown'
     res = dict(name=args.name, kind=args.kind, model=str(args.model) if args.model else None, base=f'{args.profile} profile of commit {rev}', overrides=ov, steps=steps,
-               context_noise=args.context_noise, amp=args.amp, channels_last=args.channels_last, seeds=args.seeds, train_s=round(t1 - t0, 1), eval_s=round(time.time() - t1, 1),
+               context_noise=args.context_noise, amp=s.get('precision', 'fp32').replace('fp32', 'none'), channels_last=None if args.model else P.prior.channels_last, seeds=args.seeds, train_s=round(t1 - t0, 1), eval_s=round(time.time() - t1, 1),
                updates_per_s=s['updates_per_s'], threads=torch.get_num_threads(),
                val=dict(accuracy=ev['accuracy'], copy_previous=ev['accuracy_copy_previous_frame'], style_zero=ev['accuracy_style_zero'], ce=ev['ce']),
                **rows)

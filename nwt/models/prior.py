@@ -37,17 +37,19 @@ class SC3D(nn.Module):
         self.bias = nn.Parameter(torch.zeros(H, W, cout))
 
     def patches(self, x: torch.Tensor) -> torch.Tensor:
-        "(B, C, T, H, W) -> (B, T, H, W, C * kt * kh * kw), padded so T, H, W are kept."
-        kt, kh, kw = self.kernel
-        x = F.pad(x, (*_same_pad(kw), *_same_pad(kh), *_same_pad(kt, causal=self.causal)))
-        p = x.unfold(2, kt, 1).unfold(3, kh, 1).unfold(4, kw, 1)          # (B, C, T, H, W, kt, kh, kw)
-        return p.permute(0, 2, 3, 4, 1, 5, 6, 7).flatten(4)
+        "(B, C, T, H, W) -> (H * W, B * T, kt * kh * kw * C): every position's patches, offset-major, one matrix per position."
+        kt, kh, kw = self.kernel; B, C, T, H, W = x.shape
+        x = F.pad(x, (*_same_pad(kw), *_same_pad(kh), *_same_pad(kt, causal=self.causal))).permute(3, 4, 0, 2, 1)   # (H', W', B, T', C)
+        p = torch.stack([x[i:i + H, j:j + W, :, t:t + T] for t in range(kt) for i in range(kh) for j in range(kw)], -2)
+        return p.reshape(H * W, B * T, -1)                                                         # (H, W, B, T, offsets, C) flattened
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         "(B, cin, T, H, W) -> (B, cout, T, H, W)."
         if tuple(x.shape[-2:]) != self.size: raise ValueError(f"SC3D built for {self.size}, got spatial size {tuple(x.shape[-2:])}")
-        y = torch.einsum('bthwk,hwko->bthwo', self.patches(x), self.weight) + self.bias
-        return y.permute(0, 4, 1, 2, 3)
+        B, C, T, H, W = x.shape; k = math.prod(self.kernel)
+        w = self.weight.view(H, W, C, k, self.cout).transpose(2, 3).reshape(H * W, k * C, self.cout)   # the weight's rows are C-major
+        y = torch.bmm(self.patches(x), w).view(H, W, B, T, self.cout) + self.bias[:, :, None, None]
+        return y.permute(2, 4, 3, 0, 1)
 
 def sc3d_naive(layer: SC3D, x: torch.Tensor) -> torch.Tensor:
     "The same layer computed position by position with explicit loops: the reference SC3D is tested against."

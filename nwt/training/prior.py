@@ -15,11 +15,11 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 from torch.utils.data import Dataset
 from fastcore.script import call_parse
 from tqdm.auto import tqdm
-from ..config import Params, PriorParams, load_params, atomic_path, save_json
+from ..config import Params, PriorParams, load_params, atomic_path, save_json, choose_amp, autocast_for
 from ..data.prep import read_manifest
 from ..models.dvae import DVAE
 from ..io import to_video_tensor
-from ..models.dvae import count_params
+from ..models.dvae import count_params, to_channels_last
 from ..models.mar import MAR
 from .loop import Dist, Task, fit, setup_distributed, training_knobs
 from ..config import run_cli
@@ -144,6 +144,9 @@ class PriorTask(Task):
         torch.manual_seed(p.seed)
         self.model = prior_model(kind, p, info['grid'], info['heads'], info['codebook_size'], episodes, P.prep.n_mels).to(d.device)
         self.model.cond.audio.set_normalization(*mel_statistics(prepared))     # a resumed run loads them with the weights
+        if p.channels_last: to_channels_last(self.model)                        # the convolutions' weights NHWC / NDHWC: same arithmetic
+        self.precision = choose_amp(p.amp, d.device, 'prior.amp')               # auto: bf16 only where this CPU runs it faster
+        self.amp = autocast_for(self.precision, d.device)
         self.modules = dict(model=self.model)
         self.optimizers = dict(opt=torch.optim.Adam(self.model.parameters(), lr=p.lr, betas=tuple(p.betas), eps=p.eps))
 
@@ -154,7 +157,7 @@ class PriorTask(Task):
     def losses(self, batch, step: int):
         opt = self.optimizers['opt']
         for g in opt.param_groups: g['lr'] = lr_at(step, self.p, self.steps)
-        loss, stats = prior_loss(self.net, batch, self.p.beta_style, self.p.change_weight)
+        with self.amp(): loss, stats = prior_loss(self.net, batch, self.p.beta_style, self.p.change_weight)
         return dict(loss=loss), dict(loss=loss, lr=opt.param_groups[0]['lr'], **stats)
 
     def update(self, losses: dict, step: int):
