@@ -16,8 +16,9 @@ Each run appends one row to the record; nbs/23_train_prior shows the table."""
 import argparse, json, os, subprocess, sys, time
 import torch
 from torch.utils.flop_counter import FlopCounterMode
-from nwt.config import load_params, cpu_speed
+from nwt.config import load_params, cpu_speed, autocast_for
 from nwt.models.inference import prior_model
+from nwt.models.dvae import to_channels_last
 from nwt.training.prior import prior_loss, lr_at
 from nwt.bench.cpu import append_run, median_seconds
 
@@ -39,20 +40,17 @@ def build(kind: str, P, channels_last: bool = False, compile: bool = False):
     "(model, optimizer, the module prior_loss calls) at the profile's sizes, as `PriorTask` builds them."
     torch.manual_seed(0)
     model = prior_model(kind, P.prior, GRID, HEADS, N, EPISODES, P.prep.n_mels)
-    if channels_last:
-        for m in model.modules():
-            if isinstance(m, torch.nn.Conv3d): m.weight.data = m.weight.data.contiguous(memory_format=torch.channels_last_3d)
-            if isinstance(m, torch.nn.Conv2d): m.weight.data = m.weight.data.contiguous(memory_format=torch.channels_last)
+    if channels_last: to_channels_last(model)
     opt = torch.optim.Adam(model.parameters(), lr=P.prior.lr, betas=tuple(P.prior.betas), eps=P.prior.eps)
     return model, opt, (torch.compile(model) if compile else model)
 
 
 def step_fn(kind, P, model, opt, net, batch, amp: str):
     "One training step, as `PriorTask.losses` + `update` do it (with bf16 autocast where `amp` is 'bf16')."
-    steps = P.prior.steps_far if kind == 'far' else P.prior.steps_mar
+    steps, autocast = (P.prior.steps_far if kind == 'far' else P.prior.steps_mar), autocast_for(amp)
     def step():
         for gr in opt.param_groups: gr['lr'] = lr_at(0, P.prior, steps)
-        with torch.autocast('cpu', dtype=torch.bfloat16, enabled=amp == 'bf16'):
+        with autocast():
             loss, _ = prior_loss(net, batch, P.prior.beta_style, P.prior.change_weight)
         opt.zero_grad(set_to_none=True); loss.backward(); opt.step()
     return step
@@ -129,7 +127,7 @@ def main(argv=None):
     P = load_params(profile=a.profile)
     row = dict(label=a.label, profile=a.profile, window=P.prior.window, batch=P.prior.batch, far_scale=P.prior.far_scale,
                mar_scale=P.prior.mar_scale, commit=subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip(),
-               machine={k: v for k, v in cpu_speed().items()}, steps=[], parts={})
+               machine=dict(cpu_speed()), steps=[], parts={})
     for kind in a.kinds:
         torch.set_num_threads(max(a.threads))
         model, _, _ = build(kind, P); row['parts'][kind] = parts(model, fake_batch(P))
