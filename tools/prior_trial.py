@@ -61,7 +61,7 @@ def generated_rows(prior, dvae, prepared: Path, E, Z, seeds) -> dict:
     with torch.no_grad(): cond_z = prior.style(torch.from_numpy(np.stack(codes_ref).astype(np.int64)), sample=False).mean
     rows = {'Cond': [], 'Cond, shuffled audio': []}; ssim_t = []
     for seed in seeds:
-        codes = generate_codes(prior, torch.cat([mel, mel.roll(-1, 0)]), n, torch.cat([cond_z, cond_z]), eps.repeat(2), E.temperature,
+        codes = generate_codes(prior, torch.cat([mel, mel.roll(-1, 0)]), n, torch.cat([cond_z, cond_z]), eps.repeat(2), Z.temperature(prior.kind, E.temperature),
                                seed=seed, seen_only=Z.seen_only, copy_logit=Z.copy_logit)
         for k, row in enumerate(rows):
             for ci, r in enumerate(clips):

@@ -17,6 +17,7 @@ from ..models.dvae import DVAE
 from ..io import weights_digest
 from ..models.dvae import load_dvae
 from ..models.inference import load_prior, generate_codes
+from ..models.far import FAR
 from ..models.dvae import decode_video, encode_video
 from ..io import to_frames
 from ..data.prep import load_video
@@ -141,13 +142,14 @@ def generate(audio=None, out=None, model='far', episode: int | None = None, styl
     seen_only = S.seen_only and getattr(prior, 'memcodes_seen', None) is not None
     if S.seen_only and not seen_only: print(f"generate: {type(prior).__name__} has no table of seen Memcodes (trained before it): heads drawn one by one", file=sys.stderr)
     t0 = time.perf_counter()
-    codes = generate_codes(prior, torch.from_numpy(mel).T[None].to(dev), n, z, episode, temperature, seed, progress=progress,
+    t_prior = S.temperature('far' if isinstance(prior, FAR) else 'mar', temperature)      # times the prior's own (params.yaml `sampling`)
+    codes = generate_codes(prior, torch.from_numpy(mel).T[None].to(dev), n, z, episode, t_prior, seed, progress=progress,
                            seen_only=seen_only, copy_logit=S.copy_logit)
     t_gen = time.perf_counter() - t0
     frames = to_frames(decode_video(dvae, codes[0].cpu().numpy(), episode))
     if out is not None: write_video(out, frames, speech, p.sample_rate, p.fps)
     return dict(frames=frames, codes=codes[0].cpu().numpy(), fps=p.fps, seconds=n / p.fps, out=out, z=z.cpu().numpy()[0],
-                generation_fps=n / t_gen, model=type(prior).__name__)
+                generation_fps=n / t_gen, model=type(prior).__name__, temperature=t_prior)
 
 # %% ../../nbs/30_generate.ipynb #40bc98ab
 def _cli_parser():
@@ -163,7 +165,7 @@ def _cli_parser():
     ap.add_argument('--episode', type=int, default=None, help="episode id: the studio, look and camera of that episode (default 0; lam knows only the one it learned)")
     ap.add_argument('--style-ref', '--style_ref', dest='style_ref', help="style copy: a reference video whose style the presenter takes")
     ap.add_argument('--style-seed', '--style_seed', dest='style_seed', type=int, default=0, help="style sampling: the seed of z_l ~ N(0, I) (when no --style-ref)")
-    ap.add_argument('--temperature', type=float, default=1.0, help="sampling temperature of the prior (0: most likely codes)")
+    ap.add_argument('--temperature', type=float, default=1.0, help="sampling temperature (0: most likely codes), times the prior's own in params.yaml `sampling`")
     ap.add_argument('--seed', type=int, default=0, help="seed of the prior's sampling")
     ap.add_argument('--models-dir', '--models_dir', dest='models_dir', default='models', help="where dvae_mem16/, far/, mar/ and lam/ live")
     return ap

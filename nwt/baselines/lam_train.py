@@ -16,8 +16,8 @@ from ..models.dvae import act
 from .lam import LamConfig, LamGenerator, init_lam, ablation_name, clip_windows, detach_state
 
 # %% auto #0
-__all__ = ['LamCritic', 'shuffle_time', 'lam_critic_loss', 'lam_generator_loss', 'LamTrainConfig', 'LamTask', 'train_lam',
-           'lam_job', 'train_lam_jobs']
+__all__ = ['LamCritic', 'shuffle_time', 'lam_critic_loss', 'lam_generator_loss', 'LamTrainConfig', 'temporal_l1', 'LamTask',
+           'train_lam', 'lam_job', 'train_lam_jobs']
 
 # %% ../../nbs/61_train_lam.ipynb #219ad3df
 class LamCritic(nn.Module):
@@ -105,6 +105,7 @@ class LamTrainConfig:
     updates: str = 'alternating'  # 'alternating' (paper: G and R step against the critics just updated) or 'simultaneous' (one forward, both from it)
     gan_weight: float = 1.0       # weight of the generator's adversarial and feature-matching terms (paper: 1)
     gan_from: int = 0             # steps of the pixel term alone before the critics train and the adversarial terms switch on (paper: 0)
+    temporal_l1: float = 0.0      # weight of an L1 term on the frame-to-frame change, |(G_t - G_t-1) - (x_t - x_t-1)| (not in the paper: 0)
 
     def __post_init__(self):
         if self.updates not in ('alternating', 'simultaneous'):
@@ -116,6 +117,11 @@ class LamTrainConfig:
         "The pixel L1 weight at `step` of `steps`: `pixel_l1`, annealed linearly to `pixel_l1_end` at the last step when that is set."
         if self.pixel_l1_end is None or steps <= 1: return self.pixel_l1
         return self.pixel_l1 + (self.pixel_l1_end - self.pixel_l1) * min(1.0, step / (steps - 1))
+
+def temporal_l1(real: torch.Tensor, fake: torch.Tensor) -> torch.Tensor:
+    "Mean |(fake_t - fake_t-1) - (real_t - real_t-1)| over clips (B, T, C, H, W): the generated frame-to-frame change against the real one (0 for T = 1)."
+    if real.shape[1] < 2: return real.new_zeros(())
+    return ((fake[:, 1:] - fake[:, :-1]) - (real[:, 1:] - real[:, :-1])).abs().mean()
 
 class LamTask(Task):
     "One Listen-and-Move model for `nwt.training.loop.fit`: consecutive windows of one episode, carried state, WGAN-GP on D_I and D_V."
@@ -173,7 +179,9 @@ class LamTask(Task):
             lg = self.tc.gan_weight * lg
         else: lg, sg = l1.new_zeros(()), dict(gan=0.0, feature_matching=0.0)
         if w: lg = lg + w * l1
-        self._stats.update(sg, loss_gen=lg.detach(), pixel_l1=l1.detach(), l1_weight=w)   # fit logs the dict after `update`
+        lt = temporal_l1(real, fake)
+        if self.tc.temporal_l1: lg = lg + self.tc.temporal_l1 * lt
+        self._stats.update(sg, loss_gen=lg.detach(), pixel_l1=l1.detach(), l1_weight=w, temporal_l1=lt.detach())   # fit logs the dict after `update`
         return lg
 
     def update(self, losses: dict, step: int):

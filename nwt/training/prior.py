@@ -147,10 +147,14 @@ class PriorTask(Task):
         if p.channels_last: to_channels_last(self.model)                        # the convolutions' weights NHWC / NDHWC: same arithmetic
         self.precision = choose_amp(p.amp, d.device, 'prior.amp')               # auto: bf16 only where this CPU runs it faster
         self.amp = autocast_for(self.precision, d.device)
+        bad = [k for k in p.compile if k not in ('far', 'mar')]
+        if bad: raise ValueError(f"prior.compile lists priors to compile (far, mar), got {bad[0]!r}")
         self.modules = dict(model=self.model)
         self.optimizers = dict(opt=torch.optim.Adam(self.model.parameters(), lr=p.lr, betas=tuple(p.betas), eps=p.eps))
 
-    def distribute(self, d: Dist): self.net = DDP(self.model) if d.enabled else self.model
+    def distribute(self, d: Dist):
+        net = DDP(self.model) if d.enabled else self.model
+        self.net = torch.compile(net) if self.kind in self.p.compile else net   # the same module and weights: checkpoints stay plain
     def batch(self, step: int, d: Dist):
         return {k: v.to(d.device) for k, v in prior_batch(self.ds, step, self.p.batch, d, self.p.seed).items()}
 
@@ -165,9 +169,9 @@ class PriorTask(Task):
 
     def meta(self): return dict(kind=self.kind, prior_config=asdict(self.model.cfg), params=asdict(self.P), info=self.data_info)
     def resume_config(self, meta: dict) -> dict:
-        "What a resumed run must share with its checkpoint: the kind, the prior's config, the training knobs but `RUN_KEYS` (and the other kind's), and which dVAE-Adv's Memcodes it learns, in which layout."
+        "What a resumed run must share with its checkpoint: the kind, the prior's config, the training knobs but `RUN_KEYS`, `compile` (and the other kind's), and which dVAE-Adv's Memcodes it learns, in which layout."
         params, info, other = meta.get('params') or {}, meta.get('info') or {}, 'mar' if self.kind == 'far' else 'far'
-        knobs = {k: v for k, v in (training_knobs(params.get('prior')) or {}).items() if not k.startswith(other + '_')}
+        knobs = {k: v for k, v in (training_knobs(params.get('prior')) or {}).items() if not k.startswith(other + '_') and k != 'compile'}
         return dict(kind=meta.get('kind'), prior_config=meta.get('prior_config'), prior=knobs,
                     codes={k: info.get(k) for k in ('model', 'grid', 'heads', 'codebook_size')})
     def export(self):
