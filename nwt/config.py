@@ -325,7 +325,7 @@ class LamParams:
     gan_from: int = 0              # pixel-term-only steps of the full model before the critics start (paper: 0)
     pixel_l1: float = 100.0        # weight of a pixel L1 term on the generator (paper: 0, none)
     pixel_l1_end: float | None = None   # the L1 weight annealed linearly to this by the last step (None: constant)
-    temporal_l1: float = 400.0     # weight of an L1 term on the frame-to-frame change against the real clip's (paper: 0, none)
+    temporal_l1: float = 100.0     # weight of an L1 term on the frame-to-frame change against the real clip's (paper: 0, none)
     workers: int = 2               # models trained at once, one thread each
     ckpt_every: int = 100
     log_every: int = 10
