@@ -59,7 +59,7 @@ def build_demo(models_dir='models'):
                 style = gr.Radio(['sample', 'copy'], value='sample', label='Style: sample z_l with a seed, or copy it from a reference clip')
                 style_seed = gr.Number(value=0, precision=0, label='Style seed')
                 style_ref = gr.Video(label='Reference clip (style copy)', sources=['upload'])
-                temperature = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label='Temperature')
+                temperature = gr.Slider(0.0, 1.5, value=1.0, step=0.05, label="Temperature (times the prior's own in params.yaml, group sampling)")
                 go = gr.Button('Generate', variant='primary', elem_id='generate')
             with gr.Column():
                 video = gr.Video(label='Generated video', elem_id='result', autoplay=False)
