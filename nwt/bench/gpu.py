@@ -202,6 +202,7 @@ def fit_micro_batch(try_batch, target: int, micro: int | None = None) -> tuple[i
 def make_task(kind: str, P: Params, prepared, encoded, device, steps: int = 10 ** 6, grid: str = 'mem16'):
     "The trainer's own task (`DVAETask` on `grid` for 'dvae', `PriorTask` for 'far' and 'mar') on `device`, in one process."
     d = Dist(device=device)
+    if kind != 'dvae' and P.prior.compile: P = replace(P, prior=replace(P.prior, compile=[]))   # eager: compilation would land in the timed warm-up
     task = DVAETask(prepared, grid, P, steps, d) if kind == 'dvae' else PriorTask(kind, prepared, encoded, P, steps, d)
     task.distribute(d)
     return task, d
