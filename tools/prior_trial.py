@@ -112,7 +112,7 @@ def main(argv=None):
     rows = generated_rows(prior, dvae, Path(args.prepared), P.evaluate, P.sampling, args.seeds)
     rev = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip() or 'unknown'
     res = dict(name=args.name, kind=args.kind, model=str(args.model) if args.model else None, base=f'{args.profile} profile of commit {rev}', overrides=ov, steps=steps,
-               context_noise=args.context_noise, amp=s.get('precision', 'fp32').replace('fp32', 'none'), channels_last=None if args.model else P.prior.channels_last, seeds=args.seeds, train_s=round(t1 - t0, 1), eval_s=round(time.time() - t1, 1),
+               context_noise=args.context_noise, amp=s.get('precision', 'fp32').replace('fp32', 'none'), channels_last=None if args.model else P.prior.channels_last, seeds=args.seeds, temperature=P.sampling.temperature(args.kind, P.evaluate.temperature), train_s=round(t1 - t0, 1), eval_s=round(time.time() - t1, 1),
                updates_per_s=s['updates_per_s'], threads=torch.get_num_threads(),
                val=dict(accuracy=ev['accuracy'], copy_previous=ev['accuracy_copy_previous_frame'], style_zero=ev['accuracy_style_zero'], ce=ev['ce']),
                **rows)
